@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from config.settings import get_settings
+from flows.calendar_cli import calendar_app
 from models.breakdown import HEADERS, TARGET_HEADERS, breakdown_rows, target_rows
 from models.db import safe_url
 from models.errors import DubanError, PlanError
@@ -22,6 +24,7 @@ app = typer.Typer(help="duban (督办): turns an implementation plan into duties
                   no_args_is_help=True, pretty_exceptions_enable=False)
 plan_app = typer.Typer(help="Load, show and import implementation plans.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
+app.add_typer(calendar_app, name="calendar")
 
 F = TypeVar("F", bound=Callable[..., Any])
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -62,7 +65,9 @@ def init() -> None:
 
 @plan_app.command("load")
 @cli_errors
-def plan_load(path: Path = typer.Argument(..., help="A plan file (YAML), e.g. config/plans/xinyi-2015-2017.yaml")) -> None:
+def plan_load(
+    path: Path = typer.Argument(..., help="A plan file (YAML), e.g. config/plans/xinyi-2015-2017.yaml"),
+) -> None:
     """Validate a plan file and upsert it: the same file twice changes nothing; edits update in place."""
     from flows.commands import load_plan_path
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from config.settings import Settings, get_settings
+from models.calendar import WorkingCalendar
 from models.dates import now
 from models.db import get_engine, migrate, require_schema, session_scope
 from models.plan_file import load_plan_file
@@ -19,6 +20,12 @@ def engine_for(settings: Settings | None = None) -> Engine:
     """The engine of the configured database."""
     settings = settings or get_settings()
     return get_engine(settings.resolved_database_url())
+
+
+def working_calendar(settings: Settings | None = None) -> WorkingCalendar:
+    """China's working calendar with the operator's data files and the missing-year policy from settings."""
+    settings = settings or get_settings()
+    return WorkingCalendar(data_dir=settings.calendar_dir, missing_policy=settings.calendar_missing)
 
 
 def init_database(settings: Settings | None = None) -> str:

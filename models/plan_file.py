@@ -73,9 +73,9 @@ def parse_plan_text(text: str, *, source: str) -> PlanSpec:
         node = yaml.compose(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        at = f"{source}:{mark.line + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc)
-        raise PlanError([f"{where}: not valid YAML: {problem}"]) from exc
+        raise PlanError([f"{at}: not valid YAML: {problem}"]) from exc
     if not isinstance(data, dict) or node is None:
         kind = "empty" if data is None else type(data).__name__
         raise PlanError([f"{source}: a plan file must be a YAML mapping with code, title, units, items…; got {kind}"])

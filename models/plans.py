@@ -111,7 +111,7 @@ def load_plan(spec: PlanSpec, *, session: Session, now: dt.datetime, source: str
     changes: list[str] = []
     digest = spec_hash(spec)
     plan = session.exec(select(Plan).where(Plan.code == spec.code)).first()
-    head = {
+    head: dict[str, Any] = {
         "title": spec.title, "notice_title": spec.notice_title, "doc_number": spec.doc_number,
         "issuer": spec.issuer, "issued_on": spec.issued_on, "period_start": spec.period.start,
         "period_end": spec.period.end, "coordinator": spec.coordinator, "leader": spec.leader,
