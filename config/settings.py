@@ -49,6 +49,22 @@ class Settings(BaseSettings):
         description="For a year with no calendar data: treat Mon-Fri as working days (and say so), or refuse.",
     )
 
+    escalation: Path = Field(
+        default=CONFIG_DIR / "escalation.yaml", description="The escalation ladder per duty (YAML)."
+    )
+    contacts: Path | None = Field(
+        default=None,
+        description="Contacts in Apprise's YAML config format (tags unit-<code>, role-<role>). Unset: "
+        "`duban up` routes every tag to a local mail catcher and writes <var_dir>/contacts.yaml.",
+    )
+    mail_catcher_port: int = Field(
+        default=2525, ge=0, le=65535, description="Port of the local SMTP catcher `duban up` starts without contacts."
+    )
+    send_max_attempts: int = Field(default=5, ge=1, le=50, description="Attempts before a message is failed.")
+    send_backoff_minutes: float = Field(
+        default=5.0, gt=0, description="First retry delay; doubles per attempt up to 4 hours."
+    )
+
     def resolved_database_url(self) -> str:
         """The database URL, with the SQLite default under ``var_dir`` filled in."""
         if self.database_url:
