@@ -47,6 +47,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _sqlite_begin(conn: sa.Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for ``url``; for SQLite, the file's folder is created and pragmas set."""
     try:
@@ -56,8 +60,12 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+        # The driver's own transaction handling is switched off so that every transaction starts with
+        # BEGIN IMMEDIATE: SQLite has one writer at a time, and a transaction that read first and
+        # wrote later could otherwise fail with "database is locked" instead of waiting its turn.
+        engine = sa.create_engine(parsed, connect_args={"timeout": 30, "isolation_level": None})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")

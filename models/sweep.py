@@ -26,11 +26,11 @@ from sqlmodel import Session, select
 from models.calendar import WorkingCalendar, WorkingHours, next_send_time
 from models.dates import to_local
 from models.db import AwareDateTime
-from models.engine_tables import ObligationEvent
 from models.ladder import NO_NEXT, UNIT_ROLES, EscalationSpec
 from models.tables import Duty
 from models.workdays import day_index, ensure_years
 
+SWEEP_LOCK = 0x6475_6261  # "duba": the PostgreSQL advisory lock sweeps take turns on
 BLUE_WINDOW = 5  # working days before the effective due date in which an open obligation shows blue
 
 
@@ -90,6 +90,10 @@ def sweep(
 ) -> SweepResult:
     """Run one sweep as of ``now`` (aware). The caller commits."""
     hours = hours or WorkingHours()
+    if session.get_bind().dialect.name == "postgresql":
+        # Sweeps take turns (SQLite's single writer does the same there): a concurrent second sweep
+        # waits, then finds nothing left to do.
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SWEEP_LOCK})
     local_today = to_local(now).date()
     ensure_years(session, cal, local_today.year - 1, local_today.year + 1)
     k = day_index(session, local_today)
@@ -167,22 +171,16 @@ WHERE obligation.status = 'open' AND obligation.next_wd <= :k
     )
 
     # 4. Lights: blue within BLUE_WINDOW working days of the due date, red once overdue (sticky).
-    lights = sa.text(f"""
-UPDATE obligation SET
-    light = CASE WHEN :k - due_wd >= 1 THEN 'red' ELSE 'blue' END,
-    updated_at = :now
-WHERE status = 'open' AND light <> 'red' AND due_wd <= :k + {BLUE_WINDOW}
-  AND light <> CASE WHEN :k - due_wd >= 1 THEN 'red' ELSE 'blue' END
-  AND NOT (light = 'yellow' AND :k - due_wd < 1)
-RETURNING id, light
-""").bindparams(binds[0])
-    changed = session.execute(lights, {"k": k, "now": now}).all()
-    if changed:
-        session.execute(
-            sa.insert(ObligationEvent.__table__),  # type: ignore[attr-defined]
-            [{"obligation_id": oid, "at": now, "kind": "light", "new": light, "note": ""} for oid, light in changed],
-        )
-    result.lights_changed = len(changed)
+    new_light = "CASE WHEN :k - due_wd >= 1 THEN 'red' ELSE 'blue' END"
+    changing = (f"status = 'open' AND light <> 'red' AND due_wd <= :k + {BLUE_WINDOW} "
+                f"AND light <> {new_light} AND NOT (light = 'yellow' AND :k - due_wd < 1)")
+    session.execute(sa.text(
+        "INSERT INTO obligation_event (obligation_id, at, kind, old, new, note) "
+        f"SELECT id, :now, 'light', light, {new_light}, '' FROM obligation WHERE {changing}"
+    ).bindparams(binds[0]), {"k": k, "now": now})
+    result.lights_changed = _changed(session, session.execute(sa.text(
+        f"UPDATE obligation SET light = {new_light}, updated_at = :now WHERE {changing}"
+    ).bindparams(binds[0]), {"k": k, "now": now}))
     result.calendar_notices = list(cal.notices)
     return result
 
