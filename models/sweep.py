@@ -49,6 +49,14 @@ class SweepResult:
     calendar_notices: list[str] = field(default_factory=list)
 
 
+def _light_sql(p: str) -> tuple[str, str]:
+    """The new light, and the condition under which an open obligation's light changes (columns prefixed)."""
+    new = f"CASE WHEN :k - {p}due_wd >= 1 THEN 'red' ELSE 'blue' END"
+    changing = (f"{p}status = 'open' AND {p}light <> 'red' AND {p}due_wd <= :k + {BLUE_WINDOW} "
+                f"AND {p}light <> {new} AND NOT ({p}light = 'yellow' AND :k - {p}due_wd < 1)")
+    return new, changing
+
+
 def _changed(session: Session, result: Any) -> int:
     """Rows a DML statement changed. Python's sqlite3 reports -1 for statements that start with WITH."""
     if result.rowcount >= 0:
@@ -118,7 +126,7 @@ def sweep(
     #    are recorded as skipped. Repeats of the last stage get their own key (repeat@<offset>).
     enqueue = sa.text(f"""
 WITH {ladder_cte},
-due AS (
+due AS MATERIALIZED (
     SELECT o.id AS oid, o.unit_id, o.duty_id, o.stage_seq, (:k - o.due_wd) AS d
     FROM obligation o
     WHERE o.status = 'open' AND o.next_wd <= :k
@@ -149,7 +157,16 @@ ON CONFLICT (obligation_id, stage_key, recipient) DO NOTHING
     result.skipped = _changed(session, session.execute(enqueue, {**common, "current": 0}))
     result.enqueued = _changed(session, session.execute(enqueue, {**common, "current": 1}))
 
-    # 3. Advance: remember the stage reached and when the next one falls due.
+    # 3. Lights: blue within BLUE_WINDOW working days of the due date, red once overdue (sticky). The
+    #    history rows are written first, while the old values are still there.
+    new_light, changing = _light_sql("")
+    result.lights_changed = _changed(session, session.execute(sa.text(
+        "INSERT INTO obligation_event (obligation_id, at, kind, old, new, note) "
+        f"SELECT id, :now, 'light', light, {new_light}, '' FROM obligation WHERE {changing}"
+    ).bindparams(binds[0]), {"k": k, "now": now}))
+    q_new_light, q_changing = _light_sql("obligation.")
+
+    # 4. Advance: remember the stage reached, when the next one falls due, and the light (one write per row).
     advance = sa.text(f"""
 WITH {ladder_cte}
 UPDATE obligation SET
@@ -160,9 +177,10 @@ UPDATE obligation SET
         WHEN st.rep > 0 THEN obligation.due_wd + st.off
              + ((:k - obligation.due_wd - st.off) / st.rep + 1) * st.rep
         ELSE NULL END,
+    light = CASE WHEN {q_changing} THEN {q_new_light} ELSE obligation.light END,
     updated_at = :now
 FROM st
-WHERE obligation.status = 'open' AND obligation.next_wd <= :k
+WHERE obligation.id IN (SELECT id FROM obligation WHERE status = 'open' AND next_wd <= :k)
   AND st.duty_id = obligation.duty_id
   AND st.off <= :k - obligation.due_wd AND st.next_off > :k - obligation.due_wd
 """).bindparams(*binds[:1])
@@ -170,17 +188,10 @@ WHERE obligation.status = 'open' AND obligation.next_wd <= :k
         session, session.execute(advance, {k_: v for k_, v in common.items() if k_ != "nb"})
     )
 
-    # 4. Lights: blue within BLUE_WINDOW working days of the due date, red once overdue (sticky).
-    new_light = "CASE WHEN :k - due_wd >= 1 THEN 'red' ELSE 'blue' END"
-    changing = (f"status = 'open' AND light <> 'red' AND due_wd <= :k + {BLUE_WINDOW} "
-                f"AND light <> {new_light} AND NOT (light = 'yellow' AND :k - due_wd < 1)")
+    # 5. Lights of the obligations that reached no stage today.
     session.execute(sa.text(
-        "INSERT INTO obligation_event (obligation_id, at, kind, old, new, note) "
-        f"SELECT id, :now, 'light', light, {new_light}, '' FROM obligation WHERE {changing}"
-    ).bindparams(binds[0]), {"k": k, "now": now})
-    result.lights_changed = _changed(session, session.execute(sa.text(
         f"UPDATE obligation SET light = {new_light}, updated_at = :now WHERE {changing}"
-    ).bindparams(binds[0]), {"k": k, "now": now}))
+    ).bindparams(binds[0]), {"k": k, "now": now})
     result.calendar_notices = list(cal.notices)
     return result
 
