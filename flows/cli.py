@@ -15,6 +15,7 @@ from rich.table import Table
 
 from config.settings import get_settings
 from flows.calendar_cli import calendar_app
+from flows.plan_text_cli import import_text
 from models.breakdown import HEADERS, TARGET_HEADERS, breakdown_rows, target_rows
 from models.db import safe_url
 from models.errors import DubanError, PlanError
@@ -118,6 +119,9 @@ def plan_show(
                        d.holiday_policy.value)
     out.print(duties)
     out.print(f"{len(spec.locality_names)} 个镇(街道): " + "、".join(spec.locality_names))
+
+
+plan_app.command("import-text")(import_text)
 
 
 @app.command()
