@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -122,6 +123,60 @@ def plan_show(
 
 
 plan_app.command("import-text")(import_text)
+
+
+notify_app = typer.Typer(help="Check the delivery channels.", no_args_is_help=True)
+app.add_typer(notify_app, name="notify")
+
+
+def _parse_day(text: str, option: str) -> date:
+    from models.dates import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise DubanError(f"{option}: {exc}") from None
+
+
+@app.command()
+@cli_errors
+def simulate(
+    start: str = typer.Option(..., "--start", help="First day, YYYY-MM-DD (e.g. 2015-07-06)."),
+    end: str = typer.Option(..., "--end", help="Last day, YYYY-MM-DD (e.g. 2017-12-31)."),
+    jsonl: Path = typer.Option(..., "--jsonl", help="Write one JSON object per message per recipient here."),
+    db: str | None = typer.Option(None, "--db", help="An empty database URL (default: a temporary SQLite file)."),
+    plan: Path | None = typer.Option(None, "--plan", help="The plan file (default: DUBAN_PLAN, the seed)."),
+) -> None:
+    """Run the real sweep and dispatcher day by day on a simulated clock, with nobody submitting anything."""
+    from flows.simulate import simulate as run
+
+    first, last = _parse_day(start, "--start"), _parse_day(end, "--end")
+    res = run(start=first, end=last, jsonl=jsonl, db_url=db, plan=plan, progress=sys.stderr.isatty())
+    stages = ", ".join(f"{k} {v}" for k, v in sorted(res.by_stage.items()))
+    typer.echo(f"simulated {first} → {last}: {res.days} days, {res.obligations} obligations, "
+               f"{res.messages} messages ({stages}) → {jsonl}")
+    for notice in res.calendar_notices:
+        err.print(f"duban: note: {notice}", markup=False)
+
+
+@notify_app.command("test")
+@cli_errors
+def notify_test(
+    tag: str = typer.Option(..., "--tag", help="Whom to send to: role-coordinator, or unit-<code>+role-handler."),
+) -> None:
+    """Send one test message through the configured contacts and print each target's result (masked)."""
+    from flows.delivery import contacts_sender
+    from notifications.dispatch import Job
+    from notifications.render import render_test_message
+
+    sender = contacts_sender(get_settings())
+    key = "+".join(t.strip() for t in tag.replace(",", "+").split("+") if t.strip())
+    outcome = sender.send(Job(outbox_id=0, recipient=key, role="test", stage="test", level=0,
+                              message=render_test_message()))
+    for t in outcome.targets:
+        typer.echo(f"{'ok  ' if t.ok else 'FAIL'} {t.service:<10} {t.url}  {t.detail}".rstrip())
+    if outcome.error or not outcome.targets or not all(t.ok for t in outcome.targets):
+        raise DubanError(outcome.error or f"the test message to {key} was not delivered to every target")
 
 
 @app.command()

@@ -18,8 +18,10 @@ from pathlib import Path
 from types import FrameType
 
 from config.settings import Settings
+from flows.delivery import mail_dir, write_default_contacts
 from flows.prefect_env import apply_client_env, prefect_home, server_env, server_url
 from models.errors import DubanError
+from notifications.mailcatcher import MailCatcher
 
 HEALTH_TIMEOUT_S = 120.0
 
@@ -107,6 +109,18 @@ def _is_interrupt(exc: BaseException) -> bool:
     return isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
 
 
+def _start_mail_catcher(settings: Settings) -> MailCatcher | None:
+    """Without DUBAN_CONTACTS: catch every message locally and route every tag to the catcher."""
+    if settings.contacts is not None:
+        print(f"duban: sending through the contacts in {settings.contacts}", flush=True)
+        return None
+    catcher = MailCatcher(store_dir=mail_dir(settings), port=settings.mail_catcher_port).start()
+    path = write_default_contacts(settings, catcher.port)
+    print(f"duban: no DUBAN_CONTACTS set — every message goes to the local mail catcher on 127.0.0.1:"
+          f"{catcher.port} and is stored under {mail_dir(settings)}/ (contacts: {path})", flush=True)
+    return catcher
+
+
 def run_up(settings: Settings) -> None:
     """Start the server and serve every deployment until interrupted."""
     url = f"http://{settings.ui_host}:{settings.ui_port}"
@@ -114,7 +128,9 @@ def run_up(settings: Settings) -> None:
           flush=True)
     proc = start_server(settings)
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    catcher = None
     try:
+        catcher = _start_mail_catcher(settings)
         apply_client_env(settings)
         from prefect import serve
 
@@ -127,6 +143,8 @@ def run_up(settings: Settings) -> None:
         if not _is_interrupt(exc):
             raise
     finally:
+        if catcher is not None:
+            catcher.stop()
         print("duban: stopping the Prefect server …", flush=True)
         stop_server(proc)
         print("duban: stopped.", flush=True)

@@ -30,6 +30,7 @@ class ContactsSender:
             return Outcome(targets=(), error=str(exc))
         result = self.sender.send(recipient, job.message.title, job.message.body, list(job.attachments))
         return Outcome(
-            targets=tuple(TargetOutcome(url=t.url, service=t.service, ok=t.ok, detail=t.detail) for t in result.targets),
+            targets=tuple(TargetOutcome(url=t.url, service=t.service, ok=t.ok, detail=t.detail)
+                          for t in result.targets),
             error=result.error,
         )

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -77,6 +76,24 @@ def worker_id() -> str:
     return f"{socket.gethostname()[:40]}-{uuid.uuid4().hex[:8]}"
 
 
+def period_label(nominal: dt.date, frequency: str | None) -> str:
+    """A Chinese name for the period an obligation belongs to, e.g. 2016年上半年."""
+    if frequency == "semiannual":
+        return f"{nominal.year}年{'上' if nominal.month <= 6 else '下'}半年"
+    if frequency == "annual":
+        return f"{nominal.year}年度"
+    if frequency == "quarterly":
+        return f"{nominal.year}年第{(nominal.month - 1) // 3 + 1}季度"
+    if frequency == "monthly":
+        return f"{nominal.year}年{nominal.month}月"
+    return f"{nominal.year}年{nominal.month}月{nominal.day}日"
+
+
+def _quoted_title(title: str) -> str:
+    """A title to put inside 《》: book-title marks inside it become 〈〉, as official writing does."""
+    return title.replace("《", "〈").replace("》", "〉")
+
+
 def _next_step(escalation: EscalationSpec, duty_code: str, offset: int) -> tuple[str | None, int | None]:
     ladder = escalation.for_duty(duty_code)
     step = step_at(ladder, offset)
@@ -112,9 +129,11 @@ def build_jobs(
             due = Due(nominal=ob.nominal_due_on, effective=ob.due_on, policy=HolidayPolicy(ob.holiday_policy),
                       rule=ob.holiday_rule)
             ctx = MessageContext(
-                stage=row.stage, level=row.level, role=row.role, plan_title=plan.title, doc_number=plan.doc_number,
+                stage=row.stage, level=row.level, role=row.role, plan_title=_quoted_title(plan.title),
+                doc_number=plan.doc_number,
                 duty_kind=duty.kind.value, duty_title=duty.title, duty_clause=duty.clause, unit_name=unit.name,
-                period=ob.period, nominal_due_on=ob.nominal_due_on, due_on=ob.due_on,
+                period=period_label(ob.nominal_due_on, duty.frequency.value if duty.frequency else None),
+                nominal_due_on=ob.nominal_due_on, due_on=ob.due_on,
                 holiday_note=due.describe_zh(), coordinator=plan.coordinator,
                 working_days_left=cal.working_days_between(today, ob.due_on),
                 next_stage=next_stage,
@@ -123,7 +142,7 @@ def build_jobs(
             message = render(ctx)
             meta = {"obligation": ob.id, "duty": duty.kind.value, "duty_code": duty.code, "unit": unit.name,
                     "due_on": ob.due_on.isoformat(), "nominal_due_on": ob.nominal_due_on.isoformat(),
-                    "stage_key": row.stage_key}
+                    "stage_key": row.stage_key, "holiday_rule": ob.holiday_rule}
         row.title, row.body = message.title, message.body
         out.append((row, Job(outbox_id=row.id or 0, recipient=row.recipient, role=row.role, stage=row.stage,
                              level=row.level, message=message, meta=meta)))
@@ -182,12 +201,14 @@ def dispatch_once(
 
 def recent_messages(*, session: Session, limit: int = 50) -> list[dict[str, Any]]:
     """The latest outbox rows that were sent or failed, newest first (for the recent-messages artifact)."""
-    stmt = sa.text(
-        "SELECT o.id, o.sent_at, o.status, o.stage, o.level, o.recipient, o.title, o.attempts, o.last_error "
-        "FROM outbox o WHERE o.status IN ('sent', 'failed') ORDER BY o.id DESC LIMIT :n"
+    rows = session.exec(
+        select(Outbox).where(col(Outbox.status).in_(["sent", "failed"])).order_by(col(Outbox.id).desc()).limit(limit)
     )
-    keys = ("id", "sent_at", "status", "stage", "level", "recipient", "title", "attempts", "last_error")
-    return [dict(zip(keys, r, strict=True)) for r in session.execute(stmt, {"n": limit}).all()]
+    return [
+        {"id": r.id, "sent_at": r.sent_at, "status": r.status, "stage": r.stage, "level": r.level,
+         "recipient": r.recipient, "title": r.title, "attempts": r.attempts, "last_error": r.last_error}
+        for r in rows
+    ]
 
 
 __all__ = ["DispatchResult", "Job", "Outcome", "Sender", "Stage", "build_jobs", "dispatch_once",

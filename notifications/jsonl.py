@@ -34,6 +34,7 @@ class JsonlSender:
             "role": job.role,
             "due_on": job.meta.get("due_on"),
             "nominal_due_on": job.meta.get("nominal_due_on"),
+            "holiday_rule": job.meta.get("holiday_rule"),
             "tags": job.recipient.split("+"),
             "title": job.message.title,
             "body": job.message.body,

@@ -25,7 +25,7 @@ def duban(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
 def test_init_load_show_json(db_url: str) -> None:
     init = duban("init")
     assert init.returncode == 0, init.stderr
-    assert "schema revision 0001" in init.stdout
+    assert "schema revision 0002" in init.stdout
     assert "password" not in init.stdout
     load = duban("plan", "load", str(SEED_PLAN))
     assert load.returncode == 0, load.stderr
@@ -109,3 +109,23 @@ def test_postgres_password_never_printed(pg_admin: object) -> None:
     assert out.returncode == 1
     assert "s3cret-pw" not in out.stderr + out.stdout
     assert "cannot reach the database" in out.stderr
+
+
+def test_notify_test_reaches_the_contacts_and_reports_unmatched_tags(db_url: str, tmp_path: Path) -> None:
+    from notifications.contacts import default_contacts_yaml
+    from notifications.mailcatcher import MailCatcher
+
+    with MailCatcher(tmp_path / "mail") as catcher:
+        contacts = tmp_path / "contacts.yaml"
+        contacts.write_text(default_contacts_yaml([("zhenlong", "镇隆镇")], smtp_host="127.0.0.1",
+                                                  smtp_port=catcher.port), encoding="utf-8")
+        env = {"DUBAN_CONTACTS": str(contacts)}
+        ok = duban("notify", "test", "--tag", "unit-zhenlong,role-handler", env=env)
+        assert ok.returncode == 0, ok.stderr
+        assert ok.stdout.startswith("ok   mailto")
+        missing = duban("notify", "test", "--tag", "role-nobody", env=env)
+        assert missing.returncode == 1
+        assert missing.stderr.startswith("duban: error:") and "role-nobody" in missing.stderr
+        unmatched = duban("notify", "test", "--tag", "unit-shuikou+role-head", env=env)
+        assert unmatched.returncode == 1 and "no contact matches" in unmatched.stderr
+        assert len(catcher.messages()) == 1

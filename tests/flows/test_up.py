@@ -26,7 +26,8 @@ def _get_json(url: str, body: dict[str, object] | None = None) -> object:
 def test_up_serves_load_plan_and_stops(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "DUBAN_VAR_DIR": str(tmp_path / "var"), "DUBAN_UI_PORT": str(port),
-           "DUBAN_DATABASE_URL": f"sqlite:///{tmp_path / 'duban.db'}"}
+           "DUBAN_DATABASE_URL": f"sqlite:///{tmp_path / 'duban.db'}", "DUBAN_MAIL_CATCHER_PORT": str(free_port())}
+    assert subprocess.run([sys.executable, "-m", "flows.cli", "init"], cwd=ROOT, env=env, timeout=60).returncode == 0
     for key in ("PREFECT_API_URL", "PREFECT_HOME"):
         env.pop(key, None)
     out = (tmp_path / "up.log").open("w+")
@@ -36,7 +37,7 @@ def test_up_serves_load_plan_and_stops(tmp_path: Path) -> None:
     try:
         deployments: list[str] = []
         deadline = time.monotonic() + 150
-        while time.monotonic() < deadline and "load-plan" not in deployments:
+        while time.monotonic() < deadline and not {"load-plan", "sweep", "dispatch"} <= set(deployments):
             assert proc.poll() is None, (tmp_path / "up.log").read_text()
             try:
                 assert _get_json(api + "/health") is True
@@ -45,7 +46,10 @@ def test_up_serves_load_plan_and_stops(tmp_path: Path) -> None:
             except OSError:
                 pass
             time.sleep(0.5)
-        assert "load-plan" in deployments, (tmp_path / "up.log").read_text()
+        assert {"load-plan", "sweep", "dispatch"} <= set(deployments), (tmp_path / "up.log").read_text()
+        schedules = [s for d in _get_json(api + "/deployments/filter", {}) for s in d["schedules"]]  # type: ignore[union-attr]
+        assert {s["schedule"]["timezone"] for s in schedules} == {"Asia/Shanghai"}
+        assert (tmp_path / "var" / "contacts.yaml").exists()
         assert (tmp_path / "var" / "prefect" / "prefect.db").exists()
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
@@ -55,6 +59,7 @@ def test_up_serves_load_plan_and_stops(tmp_path: Path) -> None:
     log = (tmp_path / "up.log").read_text()
     assert f"UI at http://127.0.0.1:{port}" in log
     assert "duban: stopped." in log
+    assert "local mail catcher on 127.0.0.1:" in log
     assert "Traceback" not in log
     # The server it started is gone: the port refuses connections.
     try:

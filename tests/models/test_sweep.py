@@ -148,7 +148,8 @@ class TestSweep:
         assert rows(seeded, q) == [("red",)]
         run_sweep(seeded, at(dt.date(2016, 3, 1)))
         assert rows(seeded, q) == [("red",)]
-        history = rows(seeded, "SELECT e.old, e.new FROM obligation_event e JOIN obligation o ON o.id = e.obligation_id "
+        history = rows(seeded, "SELECT e.old, e.new FROM obligation_event e "
+                               "JOIN obligation o ON o.id = e.obligation_id "
                                "JOIN unit u ON u.id = o.unit_id WHERE u.name = '镇隆镇' AND o.period = '2015-12-05' "
                                "AND e.kind = 'light' ORDER BY e.id")
         assert history == [("none", "blue"), ("blue", "red")]
