@@ -15,6 +15,7 @@ from models.calendar import WorkingCalendar, WorkingHours
 from models.db import require_schema, session_scope
 from models.ladder import EscalationSpec, load_escalation
 from models.obligations import GenerateResult, generate_obligations
+from models.plans import list_plans
 from models.sweep import SweepResult, sweep
 from notifications.dispatch import DispatchResult, Sender, dispatch_once
 from notifications.outbox import RetryPolicy
@@ -57,10 +58,23 @@ def _engine(url: str) -> Engine:
 
 
 def generate(ctx: EngineContext, now: dt.datetime, plan_code: str | None = None) -> GenerateResult:
-    """Create missing obligations of the plan's duties and refresh open due dates (idempotent)."""
+    """Create missing obligations of every loaded plan's duties (or one plan's) and refresh open due dates.
+
+    Idempotent; with no plan loaded it does nothing.
+    """
     require_schema(ctx.engine)
+    total = GenerateResult(created=0, moved=0, total=0, years=(0, 0), calendar_notices=[])
     with session_scope(ctx.engine) as session:
-        return generate_obligations(plan_code, session=session, cal=ctx.cal, escalation=ctx.escalation, now=now)
+        codes = [plan_code] if plan_code else [p.code for p in list_plans(session=session)]
+        for code in codes:
+            res = generate_obligations(code, session=session, cal=ctx.cal, escalation=ctx.escalation, now=now)
+            total.created += res.created
+            total.moved += res.moved
+            total.total += res.total
+            total.years = res.years if total.years == (0, 0) else (min(total.years[0], res.years[0]),
+                                                                   max(total.years[1], res.years[1]))
+    total.calendar_notices = list(ctx.cal.notices)
+    return total
 
 
 def run_sweep(ctx: EngineContext, now: dt.datetime) -> SweepResult:
