@@ -52,7 +52,7 @@ class SweepResult:
 def _light_sql(p: str) -> tuple[str, str]:
     """The new light, and the condition under which an open obligation's light changes (columns prefixed)."""
     new = f"CASE WHEN :k - {p}due_wd >= 1 THEN 'red' ELSE 'blue' END"
-    changing = (f"{p}status = 'open' AND {p}light <> 'red' AND {p}due_wd <= :k + {BLUE_WINDOW} "
+    changing = (f"{p}status = 'open' AND {p}light IN ('none', 'blue', 'yellow') AND {p}due_wd <= :k + {BLUE_WINDOW} "
                 f"AND {p}light <> {new} AND NOT ({p}light = 'yellow' AND :k - {p}due_wd < 1)")
     return new, changing
 
@@ -118,8 +118,8 @@ def sweep(
 
     # 1. Pending messages of obligations that were closed meanwhile are not sent.
     result.cancelled = _changed(session, session.execute(sa.text(
-        "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending' AND obligation_id IN "
-        "(SELECT id FROM obligation WHERE status <> 'open' AND closed_at IS NOT NULL)"
+        "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending' AND EXISTS (SELECT 1 FROM obligation o "
+        "WHERE o.id = outbox.obligation_id AND o.status <> 'open')"
     )))
 
     # 2. Enqueue the current stage of each obligation with something due; earlier stages it never got
@@ -167,22 +167,23 @@ ON CONFLICT (obligation_id, stage_key, recipient) DO NOTHING
     q_new_light, q_changing = _light_sql("obligation.")
 
     # 4. Advance: remember the stage reached, when the next one falls due, and the light (one write per row).
+    # The current stage is looked up per due row (a correlated subquery over the small VALUES list), so the
+    # due rows are read once, through the (status, next_wd) index.
+    current = ("st.duty_id = obligation.duty_id AND st.off <= :k - obligation.due_wd "
+               "AND st.next_off > :k - obligation.due_wd")
     advance = sa.text(f"""
 WITH {ladder_cte}
-UPDATE obligation SET
-    stage_seq = st.seq,
-    level = CASE WHEN st.lvl > obligation.level THEN st.lvl ELSE obligation.level END,
-    next_wd = CASE
-        WHEN st.next_off < {NO_NEXT} THEN obligation.due_wd + st.next_off
-        WHEN st.rep > 0 THEN obligation.due_wd + st.off
-             + ((:k - obligation.due_wd - st.off) / st.rep + 1) * st.rep
-        ELSE NULL END,
-    light = CASE WHEN {q_changing} THEN {q_new_light} ELSE obligation.light END,
-    updated_at = :now
-FROM st
-WHERE obligation.id IN (SELECT id FROM obligation WHERE status = 'open' AND next_wd <= :k)
-  AND st.duty_id = obligation.duty_id
-  AND st.off <= :k - obligation.due_wd AND st.next_off > :k - obligation.due_wd
+UPDATE obligation SET (stage_seq, level, next_wd, light, updated_at) = (
+    SELECT st.seq,
+           CASE WHEN st.lvl > obligation.level THEN st.lvl ELSE obligation.level END,
+           CASE WHEN st.next_off < {NO_NEXT} THEN obligation.due_wd + st.next_off
+                WHEN st.rep > 0 THEN obligation.due_wd + st.off
+                     + ((:k - obligation.due_wd - st.off) / st.rep + 1) * st.rep
+                ELSE NULL END,
+           CASE WHEN {q_changing} THEN {q_new_light} ELSE obligation.light END,
+           :now
+    FROM st WHERE {current})
+WHERE obligation.status = 'open' AND obligation.next_wd <= :k AND EXISTS (SELECT 1 FROM st WHERE {current})
 """).bindparams(*binds[:1])
     result.advanced = _changed(
         session, session.execute(advance, {k_: v for k_, v in common.items() if k_ != "nb"})
