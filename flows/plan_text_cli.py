@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 
 from models.errors import PlanError
-from models.plan_file import load_plan_file, parse_plan_text
+from models.plan_file import load_plan_file, parse_plan_text, read_input_bytes
 from models.plan_text import decode_notice, notice_summary, notice_to_plan, parse_notice, plan_yaml
 
 EXIT_UNREAD = 2
@@ -25,15 +25,11 @@ def _say(kind: str, line: str) -> None:
     typer.echo(f"duban: {kind}: {line}", err=True)
 
 
+MAX_NOTICE_BYTES = 10 * 1024 * 1024  # a notice is text: anything larger is not one
+
+
 def _read(file: Path) -> bytes:
-    try:
-        return file.read_bytes()
-    except FileNotFoundError:
-        raise PlanError([f"{file}: no such file"]) from None
-    except IsADirectoryError:
-        raise PlanError([f"{file}: is a directory, not a notice"]) from None
-    except PermissionError:
-        raise PlanError([f"{file}: permission denied"]) from None
+    return read_input_bytes(file, what="notice", max_bytes=MAX_NOTICE_BYTES)
 
 
 def import_text(

@@ -104,25 +104,34 @@ def parse_plan_text(text: str, *, source: str) -> PlanSpec:
     return plan
 
 
+def read_input_bytes(path: Path | str, *, what: str, max_bytes: int = MAX_PLAN_BYTES) -> bytes:
+    """Read an input file whole, with one clear error for a missing, unreadable or oversized file.
+
+    Raises:
+        PlanError: naming the file and what is wrong with it.
+    """
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > max_bytes:
+            raise PlanError([f"{p}: file is {size} bytes; a {what} is at most {max_bytes}"])
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise PlanError([f"{p}: no such file"]) from None
+    except IsADirectoryError:
+        raise PlanError([f"{p}: is a directory, not a {what}"]) from None
+    except PermissionError:
+        raise PlanError([f"{p}: permission denied"]) from None
+
+
 def load_plan_file(path: Path | str) -> PlanSpec:
     """Read and validate a plan file.
 
     Raises:
         PlanError: when the file cannot be read or does not validate; nothing is written anywhere.
     """
-    p = Path(path)
-    source = str(p)
-    try:
-        size = p.stat().st_size
-        if size > MAX_PLAN_BYTES:
-            raise PlanError([f"{source}: file is {size} bytes; a plan file is at most {MAX_PLAN_BYTES}"])
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise PlanError([f"{source}: no such file"]) from None
-    except IsADirectoryError:
-        raise PlanError([f"{source}: is a directory, not a plan file"]) from None
-    except PermissionError:
-        raise PlanError([f"{source}: permission denied"]) from None
+    source = str(path)
+    raw = read_input_bytes(path, what="plan file")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
