@@ -24,6 +24,7 @@ from models.dates import to_local
 from models.db import session_scope
 from models.engine_tables import Obligation, Outbox
 from models.enums import HolidayPolicy
+from models.errors import DubanError
 from models.ladder import EscalationSpec, Stage, step_at
 from models.tables import Duty, Plan, Unit
 from notifications.outbox import RetryPolicy, TargetOutcome, claim, record_attempt, supersede_stale
@@ -94,19 +95,28 @@ def _quoted_title(title: str) -> str:
     return title.replace("《", "〈").replace("》", "〉")
 
 
-def _next_step(escalation: EscalationSpec, duty_code: str, offset: int) -> tuple[str | None, int | None]:
+def _ladder_step(
+    escalation: EscalationSpec, duty_code: str, offset: int
+) -> tuple[str | None, str | None, int | None]:
+    """For the step at ``offset``: its template, and the next step's stage and offset (None after the last)."""
     ladder = escalation.for_duty(duty_code)
     step = step_at(ladder, offset)
-    if step is None or step.next_offset is None:
-        return None, None
+    if step is None:
+        return None, None, None
+    if step.next_offset is None:
+        return step.template, None, None
     nxt = step_at(ladder, step.next_offset)
-    return (nxt.stage.value if nxt else None), step.next_offset
+    return step.template, (nxt.stage.value if nxt else None), step.next_offset
 
 
 def build_jobs(
     *, session: Session, ids: Sequence[int], cal: WorkingCalendar, escalation: EscalationSpec, now: dt.datetime
-) -> list[tuple[Outbox, Job]]:
-    """Render the claimed rows (one query for their obligations, duties, units and plans)."""
+) -> list[tuple[Outbox, Job | str]]:
+    """Render the claimed rows (one query for their obligations, duties, units and plans).
+
+    A row that cannot be rendered (a missing template, a broken payload) comes back with the error text
+    instead of a job, so that it is recorded and retried like a failed send rather than stalling the batch.
+    """
     rows = list(session.exec(select(Outbox).where(col(Outbox.id).in_(list(ids))).order_by(col(Outbox.id))))
     ob_ids = {r.obligation_id for r in rows if r.obligation_id is not None}
     obs = {o.id: o for o in session.exec(select(Obligation).where(col(Obligation.id).in_(ob_ids)))}
@@ -114,39 +124,52 @@ def build_jobs(
     units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_({o.unit_id for o in obs.values()})))}
     plans = {p.id: p for p in session.exec(select(Plan).where(col(Plan.id).in_({o.plan_id for o in obs.values()})))}
     today = to_local(now).date()
-    out: list[tuple[Outbox, Job]] = []
+    out: list[tuple[Outbox, Job | str]] = []
     for row in rows:
         ob = obs.get(row.obligation_id) if row.obligation_id is not None else None
-        meta: dict[str, Any] = {}
-        if row.stage in ("failure", "test") or ob is None:
-            payload = json.loads(row.payload or "{}")
-            message = render_failure_report(**payload) if row.stage == "failure" else RenderedMessage(
-                title=payload.get("title", ""), body=payload.get("body", ""))
-        else:
-            duty, unit, plan = duties[ob.duty_id], units[ob.unit_id], plans[ob.plan_id]
-            offset = int(row.stage_key.split("@", 1)[1])
-            next_stage, next_offset = _next_step(escalation, duty.code, offset)
-            due = Due(nominal=ob.nominal_due_on, effective=ob.due_on, policy=HolidayPolicy(ob.holiday_policy),
-                      rule=ob.holiday_rule)
-            ctx = MessageContext(
-                stage=row.stage, level=row.level, role=row.role, plan_title=_quoted_title(plan.title),
-                doc_number=plan.doc_number,
-                duty_kind=duty.kind.value, duty_title=duty.title, duty_clause=duty.clause, unit_name=unit.name,
-                period=period_label(ob.nominal_due_on, duty.frequency.value if duty.frequency else None),
-                nominal_due_on=ob.nominal_due_on, due_on=ob.due_on,
-                holiday_note=due.describe_zh(), coordinator=plan.coordinator,
-                working_days_left=cal.working_days_between(today, ob.due_on),
-                next_stage=next_stage,
-                next_on=cal.add_working_days(ob.due_on, next_offset) if next_offset is not None else None,
-            )
-            message = render(ctx)
-            meta = {"obligation": ob.id, "duty": duty.kind.value, "duty_code": duty.code, "unit": unit.name,
-                    "due_on": ob.due_on.isoformat(), "nominal_due_on": ob.nominal_due_on.isoformat(),
-                    "stage_key": row.stage_key, "holiday_rule": ob.holiday_rule}
+        try:
+            message, meta = _message(row, ob, duties, units, plans, cal, escalation, today)
+        except (DubanError, TypeError, ValueError, KeyError) as exc:
+            out.append((row, f"cannot render the message: {exc}"[:500]))
+            continue
         row.title, row.body = message.title, message.body
         out.append((row, Job(outbox_id=row.id or 0, recipient=row.recipient, role=row.role, stage=row.stage,
                              level=row.level, message=message, meta=meta)))
     return out
+
+
+def _message(
+    row: Outbox, ob: Obligation | None, duties: dict[Any, Duty], units: dict[Any, Unit], plans: dict[Any, Plan],
+    cal: WorkingCalendar, escalation: EscalationSpec, today: dt.date,
+) -> tuple[RenderedMessage, dict[str, Any]]:
+    """The rendered message of one outbox row, and the facts about it a sink may record."""
+    meta: dict[str, Any] = {}
+    if row.stage in ("failure", "test") or ob is None:
+        payload = json.loads(row.payload or "{}")
+        message = render_failure_report(**payload) if row.stage == "failure" else RenderedMessage(
+            title=payload.get("title", ""), body=payload.get("body", ""))
+    else:
+        duty, unit, plan = duties[ob.duty_id], units[ob.unit_id], plans[ob.plan_id]
+        offset = int(row.stage_key.split("@", 1)[1])
+        template, next_stage, next_offset = _ladder_step(escalation, duty.code, offset)
+        due = Due(nominal=ob.nominal_due_on, effective=ob.due_on, policy=HolidayPolicy(ob.holiday_policy),
+                  rule=ob.holiday_rule)
+        ctx = MessageContext(
+            stage=row.stage, level=row.level, role=row.role, plan_title=_quoted_title(plan.title),
+            doc_number=plan.doc_number,
+            duty_kind=duty.kind.value, duty_title=duty.title, duty_clause=duty.clause, unit_name=unit.name,
+            period=period_label(ob.nominal_due_on, duty.frequency.value if duty.frequency else None),
+            nominal_due_on=ob.nominal_due_on, due_on=ob.due_on,
+            holiday_note=due.describe_zh(), coordinator=plan.coordinator,
+            working_days_left=cal.working_days_between(today, ob.due_on),
+            next_stage=next_stage,
+            next_on=cal.add_working_days(ob.due_on, next_offset) if next_offset is not None else None,
+        )
+        message = render(ctx, template=template)
+        meta = {"obligation": ob.id, "duty": duty.kind.value, "duty_code": duty.code, "unit": unit.name,
+                "due_on": ob.due_on.isoformat(), "nominal_due_on": ob.nominal_due_on.isoformat(),
+                "stage_key": row.stage_key, "holiday_rule": ob.holiday_rule}
+    return message, meta
 
 
 def dispatch_once(
@@ -181,10 +204,13 @@ def dispatch_once(
         jobs = build_jobs(session=session, ids=ids, cal=cal, escalation=escalation, now=now)
         session.expunge_all()
     for row, job in jobs:
-        try:
-            outcome = sender.send(job)
-        except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the row: record and retry
-            outcome = Outcome(targets=(), error=f"{type(exc).__name__}: {exc}"[:500])
+        if isinstance(job, str):
+            outcome = Outcome(targets=(), error=job)
+        else:
+            try:
+                outcome = sender.send(job)
+            except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the row: record and retry
+                outcome = Outcome(targets=(), error=f"{type(exc).__name__}: {exc}"[:500])
         with session_scope(engine) as session:
             status = record_attempt(session=session, row=row, worker=worker, targets=outcome.targets,
                                     error=outcome.error, now=now, policy=policy, cal=cal, hours=hours)
@@ -194,7 +220,7 @@ def dispatch_once(
             result.retrying += 1
         elif status == "failed":
             result.failed += 1
-        if keep_jobs:
+        if keep_jobs and not isinstance(job, str):
             result.jobs.append(job)
     return result
 

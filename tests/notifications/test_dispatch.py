@@ -214,3 +214,22 @@ def test_claims_are_disjoint(queued: sa.Engine) -> None:
     with session_scope(queued) as b:
         second = claim(session=b, worker="b", now=MONDAY, limit=50, lease=dt.timedelta(minutes=10))
     assert len(first) == 10 and len(second) == 11 and not set(first) & set(second)
+
+
+def test_a_message_that_cannot_be_rendered_is_retried_not_stalled(queued: sa.Engine, tmp_path: Path) -> None:
+    ladder = tmp_path / "escalation.yaml"
+    ladder.write_text("default:\n  stages:\n    - {stage: reminder, offset: -5, audience: [handler], template: nosuch}\n"
+                      "    - {stage: urge, offset: 1, audience: [handler]}\n", encoding="utf-8")
+    sent: list[int] = []
+
+    class Records:
+        def send(self, job: Job) -> Outcome:
+            sent.append(job.outbox_id)
+            return Outcome(targets=(TargetOutcome(url="test://", service="test", ok=True),))
+
+    res = dispatch_once(engine=queued, sender=Records(), cal=CAL, escalation=load_escalation(ladder), now=MONDAY,
+                        hours=HOURS)
+    assert res.retrying == 20 and res.sent == 1  # the reminders fail to render; the meeting's repeat goes
+    errors = {str(e) for (e,) in q(queued, "SELECT last_error FROM outbox WHERE stage_key = 'reminder@-5' "
+                                           "AND status = 'pending'")}
+    assert len(errors) == 1 and "cannot render the message: no message template 'nosuch'" in errors.pop()
