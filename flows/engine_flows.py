@@ -48,6 +48,10 @@ def sweep_flow(as_of: dt.datetime | None = None) -> dict[str, Any]:
         raise ValueError("as_of must carry its time zone, e.g. 2016-06-07T09:30:00+08:00")
     generated = generate_task(when)
     swept = sweep_task(when)
+    if generated["total"]:
+        from flows.inspection_flows import status_board_task
+
+        status_board_task()
     get_run_logger().info("sweep as of %s: %s (obligations: %s)", swept["as_of"], swept, generated)
     return {"generated": generated, "swept": swept}
 

@@ -132,9 +132,24 @@ def current_revision(engine: Engine) -> str | None:
         raise DatabaseError(f"cannot reach the database at {safe_url(str(engine.url))}: {exc.orig}") from exc
 
 
+@lru_cache(maxsize=1)
+def head_revision() -> str:
+    """The newest schema revision this code knows."""
+    from alembic.script import ScriptDirectory
+
+    cfg = _alembic_config(None)  # type: ignore[arg-type]
+    return ScriptDirectory.from_config(cfg).get_current_head() or ""
+
+
 def require_schema(engine: Engine) -> None:
-    """Raise a clear error when the database has not been initialised with `duban init`."""
-    if current_revision(engine) is None:
+    """Raise a clear error when the database is not initialised, or not migrated to this code's schema."""
+    current = current_revision(engine)
+    if current is None:
         raise DatabaseError(
             f"the database at {safe_url(str(engine.url))} is not initialised; run `duban init` first"
+        )
+    if current != head_revision():
+        raise DatabaseError(
+            f"the database at {safe_url(str(engine.url))} is at schema revision {current}, this duban needs "
+            f"{head_revision()}; run `duban init` to migrate it"
         )

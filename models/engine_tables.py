@@ -72,6 +72,8 @@ class Obligation(SQLModel, table=True):
     created_at: dt.datetime = Field(sa_type=AwareDateTime)
     updated_at: dt.datetime = Field(sa_type=AwareDateTime)
     closed_at: dt.datetime | None = Field(default=None, sa_type=AwareDateTime)
+    title: str | None = Field(default=None, description="What is owed, when more specific than the duty's title")
+    source: str | None = Field(default=None, max_length=64, description="What created it, e.g. meeting:3")
 
 
 class ObligationEvent(SQLModel, table=True):
@@ -114,7 +116,8 @@ class Outbox(SQLModel, table=True):
     last_error: str | None = None
     title: str | None = None
     body: str | None = None
-    payload: str | None = Field(default=None, description="JSON context for messages without an obligation")
+    payload: str | None = Field(default=None, description="JSON: a pre-rendered title and body, or report context")
+    attachments: str | None = Field(default=None, description="JSON list of file paths to attach (email only)")
     created_at: dt.datetime = Field(sa_type=AwareDateTime)
 
 

@@ -59,6 +59,9 @@ class DutyKind(StrEnum):
     PROGRESS_REPORT = "progress_report"
     JOINT_MEETING = "joint_meeting"
     INSPECTION = "inspection"
+    # Created by duban itself (not in a plan file): a meeting's action items, an inspection's rectifications.
+    ACTION_ITEM = "action_item"
+    RECTIFICATION = "rectification"
 
 
 class Frequency(StrEnum):

@@ -270,7 +270,7 @@ def _sync_duties(
 ) -> None:
     duties = _sync(
         session,
-        session.exec(select(Duty).where(Duty.plan_id == pid)),
+        session.exec(select(Duty).where(Duty.plan_id == pid, col(Duty.system).is_(False))),
         [
             (d.code, {"kind": d.kind, "clause": d.clause, "title": d.title, "text": d.text,
                       "owner_id": unit_id[d.owner], "responsible": d.responsible, "frequency": d.frequency,
@@ -345,7 +345,9 @@ def read_plan(code: str | None = None, *, session: Session) -> PlanSpec:
             select(Target).where(col(Target.indicator_id).in_(list(ind_code))).order_by(col(Target.id))
         )
     )
-    duties = list(session.exec(select(Duty).where(Duty.plan_id == pid).order_by(col(Duty.position))))
+    duties = list(session.exec(
+        select(Duty).where(Duty.plan_id == pid, col(Duty.system).is_(False)).order_by(col(Duty.position))
+    ))
     members = list(
         session.exec(
             select(DutyMember)

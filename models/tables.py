@@ -158,6 +158,10 @@ class Duty(SQLModel, table=True):
     schedule: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
     holiday_policy: HolidayPolicy = Field(sa_column=_enum(HolidayPolicy))
     position: int = 0
+    system: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()},
+        description="Created by duban (action items, rectifications), not part of the plan file",
+    )
 
 
 class DutyMember(SQLModel, table=True):

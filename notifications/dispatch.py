@@ -133,8 +133,9 @@ def build_jobs(
             out.append((row, f"cannot render the message: {exc}"[:500]))
             continue
         row.title, row.body = message.title, message.body
+        files = tuple(Path(p) for p in json.loads(row.attachments or "[]"))
         out.append((row, Job(outbox_id=row.id or 0, recipient=row.recipient, role=row.role, stage=row.stage,
-                             level=row.level, message=message, meta=meta)))
+                             level=row.level, message=message, attachments=files, meta=meta)))
     return out
 
 
@@ -144,7 +145,7 @@ def _message(
 ) -> tuple[RenderedMessage, dict[str, Any]]:
     """The rendered message of one outbox row, and the facts about it a sink may record."""
     meta: dict[str, Any] = {}
-    if row.stage in ("failure", "test") or ob is None:
+    if row.stage in ("failure", "test", "info") or ob is None:
         payload = json.loads(row.payload or "{}")
         message = render_failure_report(**payload) if row.stage == "failure" else RenderedMessage(
             title=payload.get("title", ""), body=payload.get("body", ""))

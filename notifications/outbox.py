@@ -60,7 +60,7 @@ def supersede_stale(session: Session) -> int:
     """
     res: Any = session.execute(sa.text(
         "UPDATE outbox SET status = 'superseded' WHERE status = 'pending' AND obligation_id IS NOT NULL "
-        "AND stage NOT IN ('failure', 'test') AND EXISTS (SELECT 1 FROM outbox newer "
+        "AND stage NOT IN ('failure', 'test', 'info') AND EXISTS (SELECT 1 FROM outbox newer "
         "WHERE newer.obligation_id = outbox.obligation_id AND newer.recipient = outbox.recipient "
         "AND newer.id > outbox.id AND newer.status IN ('pending', 'sending', 'sent'))"
     ))
@@ -153,11 +153,39 @@ def queue_failure_report(
     })
 
 
+def queue_info(
+    *,
+    session: Session,
+    recipient: str,
+    role: str,
+    title: str,
+    body: str,
+    key: str,
+    now: dt.datetime,
+    cal: WorkingCalendar,
+    hours: WorkingHours,
+    obligation_id: int | None = None,
+    attachments: Sequence[str] = (),
+) -> int:
+    """Queue a pre-rendered message (a notice, an invitation, a result) for the dispatcher; 1 if queued.
+
+    ``key`` names the decision (e.g. ``window@2016-06-05``); with an obligation it deduplicates the send.
+    """
+    nb = next_send_time(cal, now, hours)
+    return insert_ignore(session, {
+        "obligation_id": obligation_id, "stage_key": key[:48], "stage": "info", "level": 0, "recipient": recipient,
+        "role": role, "status": "pending", "attempts": 0, "not_before": nb, "next_attempt_at": nb,
+        "created_at": now, "payload": json.dumps({"title": title, "body": body}, ensure_ascii=False),
+        "attachments": json.dumps(list(attachments), ensure_ascii=False) if attachments else None,
+    })
+
+
 def insert_ignore(session: Session, values: dict[str, object]) -> int:
     """Insert one outbox row unless its dedupe key exists; return 1 if inserted."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     table = Outbox.__table__  # type: ignore[attr-defined]
     ins = postgresql.insert(table) if session.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
-    res: Any = session.execute(ins.values(**values).on_conflict_do_nothing())
-    return int(res.rowcount or 0)
+    # RETURNING says whether a row was written; drivers disagree on rowcount for ON CONFLICT DO NOTHING.
+    res = session.execute(ins.values(**values).on_conflict_do_nothing().returning(table.c.id))
+    return len(res.all())

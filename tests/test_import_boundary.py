@@ -10,7 +10,9 @@ from tests.conftest import ROOT
 RULE_MODULES = [
     "config", "config.settings", "models", "models.tables", "models.plans", "models.plan_file",
     "models.plan_schema", "models.breakdown", "models.dates", "models.db", "notifications",
-    "flows.commands", "flows.cli",
+    "models.decomposition", "models.scoring", "models.reports", "models.meetings", "models.adhoc",
+    "notifications.board", "notifications.circular", "notifications.dispatch", "notifications.channels",
+    "flows.commands", "flows.cli", "flows.duty_ops", "flows.inspection_ops", "flows.engine_ops",
 ]
 
 

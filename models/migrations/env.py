@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import models.engine_tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+import models.duty_tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+import models.engine_tables  # noqa: F401
 import models.tables  # noqa: F401
 
 config = context.config

@@ -218,7 +218,8 @@ def test_claims_are_disjoint(queued: sa.Engine) -> None:
 
 def test_a_message_that_cannot_be_rendered_is_retried_not_stalled(queued: sa.Engine, tmp_path: Path) -> None:
     ladder = tmp_path / "escalation.yaml"
-    ladder.write_text("default:\n  stages:\n    - {stage: reminder, offset: -5, audience: [handler], template: nosuch}\n"
+    ladder.write_text("default:\n  stages:\n"
+                      "    - {stage: reminder, offset: -5, audience: [handler], template: nosuch}\n"
                       "    - {stage: urge, offset: 1, audience: [handler]}\n", encoding="utf-8")
     sent: list[int] = []
 
