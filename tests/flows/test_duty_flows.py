@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -172,7 +173,7 @@ def test_meeting_invites_members_and_its_action_items_are_chased(seeded: str) ->
     (attachments,) = q("SELECT attachments FROM outbox WHERE recipient = 'unit-fgj+role-head' "
                        "AND stage = 'info'")[0]
     ics = json.loads(attachments)[0]
-    assert ics.endswith(".ics") and "BEGIN:VEVENT" in open(ics, encoding="utf-8").read()
+    assert ics.endswith(".ics") and "BEGIN:VEVENT" in Path(ics).read_text(encoding="utf-8")
     with use_clock(FixedClock(at(2016, 6, 20, 11, 0))):
         minutes = record_meeting_minutes_flow(minutes=MinutesForm(
             meeting_id=convened["meeting_id"], attendance=["市发改局", "市国土资源局"], decisions="加快项目用地报批",
