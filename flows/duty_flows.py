@@ -89,10 +89,9 @@ def _split_input(localities: list[str], drafts: list[DraftIndicator], values: di
                       for i, name in enumerate(localities)}
         section = create_model(f"Split{n}", **loc_fields)  # type: ignore[call-overload]
         basis = {"actuals": "上年实际完成", "previous_split": "上年分解", None: "平均"}[d.basis]
-        fields[f"i{n}"] = (section, Field(default_factory=section, title=f"{d.name}({d.unit})",
-                                        description=f"市目标 {d.city_value:g}{d.unit}"
-                                        f"(来自{d.from_year}年目标);草案按{basis}"
-                                        f"{'比例分配' if d.aggregation == 'sum' else ',各地同一比率'}"))
+        how = f"草案按{basis}比例分配" if d.aggregation == "sum" else "各镇(街道)同为市目标比率"
+        note = f"市目标 {d.city_value:g}{d.unit}(来自{d.from_year}年目标);{how}"
+        fields[f"i{n}"] = (section, Field(default_factory=section, title=f"{d.name}({d.unit})", description=note))
     fields["reason"] = (str, Field(default=reason, max_length=2000, title="合计与市目标不一致的理由",
                                    description="如各地合计与市目标不一致,须说明理由"))
     form: type[RunInput] = create_model("SplitApproval", __base__=RunInput, **fields)
