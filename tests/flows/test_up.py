@@ -84,3 +84,47 @@ def test_up_refuses_a_busy_port(tmp_path: Path) -> None:
                              text=True, timeout=60)
     assert out.returncode == 1
     assert f"duban: error: port {port} on 127.0.0.1 is already in use" in out.stderr
+
+
+def test_up_with_basic_auth_refuses_anonymous_api_calls(tmp_path: Path) -> None:
+    import base64
+    import urllib.error
+
+    port = free_port()
+    env = {**os.environ, "DUBAN_VAR_DIR": str(tmp_path / "var"), "DUBAN_UI_PORT": str(port),
+           "DUBAN_DATABASE_URL": f"sqlite:///{tmp_path / 'duban.db'}", "DUBAN_MAIL_CATCHER_PORT": str(free_port()),
+           "DUBAN_UI_AUTH": "coordinator:pa55-word"}
+    for key in ("PREFECT_API_URL", "PREFECT_HOME"):
+        env.pop(key, None)
+    assert subprocess.run([sys.executable, "-m", "flows.cli", "init"], cwd=ROOT, env=env, timeout=60).returncode == 0
+    out = (tmp_path / "up.log").open("w+")
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "up"], cwd=ROOT, env=env, stdout=out,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    api = f"http://127.0.0.1:{port}/api"
+    token = base64.b64encode(b"coordinator:pa55-word").decode()
+    try:
+        deadline = time.monotonic() + 150
+        served: list[object] = []
+        while time.monotonic() < deadline and len(served) < len(EXPECTED):
+            assert proc.poll() is None, (tmp_path / "up.log").read_text()
+            headers = {"Content-Type": "application/json", "Authorization": f"Basic {token}"}
+            req = urllib.request.Request(api + "/deployments/filter", data=b"{}", method="POST", headers=headers)
+            try:
+                with urllib.request.urlopen(req, timeout=5) as resp:
+                    served = json.loads(resp.read())
+            except OSError:
+                time.sleep(0.5)
+        assert len(served) == len(EXPECTED)  # the serving process authenticated too
+        anonymous = urllib.request.Request(api + "/deployments/filter", data=b"{}", method="POST",
+                                           headers={"Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(anonymous, timeout=5)
+            raise AssertionError("the API answered without credentials")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 401
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "pa55-word" not in (tmp_path / "up.log").read_text()
