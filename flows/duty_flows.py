@@ -30,7 +30,7 @@ from flows.duty_ops import (
     split_problems,
     submit_report,
 )
-from flows.engine_ops import engine_context
+from flows.engine_ops import engine_context, generate
 from flows.forms import MinutesForm, ProgressReportForm, ReportPeriod, indicator_code, value_of
 from models.dates import now as clock_now
 from models.dates import to_local
@@ -41,8 +41,10 @@ APPROVAL_TIMEOUT_S = 7 * 24 * 3600  # a paused split waits a week; the ladder ch
 
 @task(name="open-report-window")
 def window_task(period: str | None) -> dict[str, Any]:
-    """Queue the report notice to every locality that still owes the period's report."""
-    return open_report_window(engine_context(), clock_now(), period)
+    """Make sure every locality's obligation exists, then queue the report notice to those that still owe it."""
+    ctx, now = engine_context(), clock_now()
+    generate(ctx, now)
+    return open_report_window(ctx, now, period)
 
 
 @task(name="report-summary")

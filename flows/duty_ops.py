@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from config.settings import get_settings
 from flows.engine_ops import EngineContext
+from models.adhoc import close_obligation, create_adhoc_obligation
 from models.calendar import Due
 from models.dates import to_local
 from models.db import session_scope
@@ -226,8 +227,6 @@ def approve_split(ctx: EngineContext, now: dt.datetime, year: int, drafts: list[
         closed = 0
         for ob in session.exec(select(Obligation).where(Obligation.duty_id == duty.id, Obligation.status == "open")):
             if ob.nominal_due_on.year == year:
-                from models.adhoc import close_obligation
-
                 closed += close_obligation(session=session, obligation_id=ob.id or 0, status="accepted", now=now,
                                            note=f"{year} split approved")
         units = {u.name: u for u in session.exec(select(Unit).where(Unit.plan_id == pid))}
@@ -272,6 +271,14 @@ def convene_meeting(ctx: EngineContext, now: dt.datetime, starts_at: dt.datetime
         agenda_text = "\n".join(f"{i.unit}：{i.what}（{i.period}，截止{i.due_on}）" for i in items)
         meeting = create_meeting(session=session, plan_id=pid, starts_at=starts_at, place=place,
                                  agenda_text=agenda_text, obligation_id=ob.id if ob else None)
+        if ob is None:
+            # An extra meeting: the coordinator owes its minutes within 3 working days of it.
+            coordinator = session.exec(select(Unit).where(Unit.plan_id == pid, Unit.name == plan.coordinator)).one()
+            ob = create_adhoc_obligation(
+                session=session, duty=duty, unit_id=coordinator.id or 0, title=f"{duty.title}纪要",
+                nominal_due_on=ctx.cal.add_working_days(day, 3), source=f"meeting:{meeting.id}", now=now,
+                cal=ctx.cal, escalation=ctx.escalation)
+            meeting.obligation_id = ob.id
         members = session.execute(sa.text(
             "SELECT u.name, u.code FROM duty_member m JOIN unit u ON u.id = m.unit_id WHERE m.duty_id = :d "
             "ORDER BY m.position"), {"d": duty.id}).all()
