@@ -34,13 +34,9 @@ from models.reports import (
     save_allocations,
 )
 from models.tables import Indicator, Plan, Unit
-from notifications.dispatch import period_label
+from notifications.dispatch import period_label, quoted_title
 from notifications.outbox import queue_info
 from notifications.render import render_values
-
-
-def _quoted(title: str) -> str:
-    return title.replace("《", "〈").replace("》", "〉")
 
 
 def _fmt(value: float) -> str:
@@ -94,7 +90,7 @@ def open_report_window(ctx: EngineContext, now: dt.datetime, period: str | None 
             msg = render_values("report_window", {
                 "unit_name": unit.name, "due_on": ob.due_on, "period_label": period_label(ob.nominal_due_on,
                                                                                           "semiannual"),
-                "plan_title": _quoted(plan.title), "doc_number": plan.doc_number, "coordinator": plan.coordinator,
+                "plan_title": quoted_title(plan.title), "doc_number": plan.doc_number, "coordinator": plan.coordinator,
                 "holiday_note": due.describe_zh(), "indicators": lines,
             })
             queued += queue_info(session=session, recipient=f"unit-{unit.code}+role-handler", role="handler",
@@ -234,7 +230,7 @@ def approve_split(ctx: EngineContext, now: dt.datetime, year: int, drafts: list[
         for name in {n for shares in split.values() for n in shares}:
             lines = [{"name": d.name, "unit": d.unit, "value": _fmt(split[d.code][name])} for d in drafts]
             msg = render_values("targets_notice", {
-                "unit_name": name, "year": year, "plan_title": _quoted(plan.title), "doc_number": plan.doc_number,
+                "unit_name": name, "year": year, "plan_title": quoted_title(plan.title), "doc_number": plan.doc_number,
                 "coordinator": plan.coordinator, "targets": lines, "issued_on": to_local(now).date()})
             queued += queue_info(session=session, recipient=f"unit-{units[name].code}+role-handler", role="handler",
                                  title=msg.title, body=msg.body, key=f"targets@{year}@{now.timestamp():.0f}"[:48],

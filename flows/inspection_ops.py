@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from flows.duty_ops import _as_dt, _plan, _quoted
+from flows.duty_ops import _as_dt, _plan
 from flows.engine_ops import EngineContext
 from models.adhoc import close_obligation, create_adhoc_obligation, ensure_system_duties
 from models.dates import to_local
@@ -29,7 +29,7 @@ from models.scoring import Score, UnitFacts, score_units
 from models.tables import Duty, Unit
 from notifications.board import BoardCell, board_markdown, board_table
 from notifications.circular import circular_markdown, circular_table, unit_result_message
-from notifications.dispatch import period_label
+from notifications.dispatch import period_label, quoted_title
 from notifications.outbox import queue_info
 
 RECTIFY_WORKING_DAYS = 10
@@ -140,7 +140,7 @@ def run_inspection(ctx: EngineContext, now: dt.datetime, period: str) -> dict[st
 def inspection_documents(result: dict[str, Any]) -> tuple[str, list[dict[str, object]]]:
     """The circular (markdown) and the ranking table of an inspection result."""
     label = period_label(dt.date.fromisoformat(result["period"]), "semiannual")
-    markdown = circular_markdown(plan_title=_quoted(result["plan_title"]), doc_number=result["doc_number"],
+    markdown = circular_markdown(plan_title=quoted_title(result["plan_title"]), doc_number=result["doc_number"],
                                  issuer=result["issuer"], period_label=label, issued_on=result["issued_on"],
                                  scores=result["scores"], rectification_due_on=result.get("rectify_by"))
     return markdown, circular_table(result["scores"])

@@ -90,7 +90,7 @@ def period_label(nominal: dt.date, frequency: str | None) -> str:
     return f"{nominal.year}年{nominal.month}月{nominal.day}日"
 
 
-def _quoted_title(title: str) -> str:
+def quoted_title(title: str) -> str:
     """A title to put inside 《》: book-title marks inside it become 〈〉, as official writing does."""
     return title.replace("《", "〈").replace("》", "〉")
 
@@ -156,7 +156,7 @@ def _message(
         due = Due(nominal=ob.nominal_due_on, effective=ob.due_on, policy=HolidayPolicy(ob.holiday_policy),
                   rule=ob.holiday_rule)
         ctx = MessageContext(
-            stage=row.stage, level=row.level, role=row.role, plan_title=_quoted_title(plan.title),
+            stage=row.stage, level=row.level, role=row.role, plan_title=quoted_title(plan.title),
             doc_number=plan.doc_number,
             duty_kind=duty.kind.value, duty_title=duty.title, duty_clause=duty.clause, unit_name=unit.name,
             period=period_label(ob.nominal_due_on, duty.frequency.value if duty.frequency else None),
