@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="First retry delay; doubles per attempt up to 4 hours."
     )
 
+    circular_prefix: str = Field(
+        default="督查",
+        description="Prefix of the circulars' document numbers: <prefix>〔<year>〕<n>号, n counting that year's "
+        "inspections.",
+    )
+
     def resolved_database_url(self) -> str:
         """The database URL, with the SQLite default under ``var_dir`` filled in."""
         if self.database_url:

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from config.settings import get_settings
 from flows.calendar_cli import calendar_app
+from flows.export_cli import export_app
 from flows.plan_text_cli import import_text
 from models.breakdown import HEADERS, TARGET_HEADERS, breakdown_rows, target_rows
 from models.db import safe_url
@@ -27,6 +28,7 @@ app = typer.Typer(help="duban (督办): turns an implementation plan into duties
 plan_app = typer.Typer(help="Load, show and import implementation plans.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(export_app, name="export")
 
 F = TypeVar("F", bound=Callable[..., Any])
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from config.settings import get_settings
 from flows.duty_ops import _as_dt, _plan
 from flows.engine_ops import EngineContext
 from models.adhoc import close_obligation, create_adhoc_obligation, ensure_system_duties
@@ -44,6 +45,14 @@ def _score(stored: dict[str, Any]) -> Score:
     facts = stored.get("facts")
     return Score(**{**stored, "reasons": tuple(stored.get("reasons", ())),
                     "facts": UnitFacts(**facts) if isinstance(facts, dict) else None})
+
+
+def circular_number(session: Session, inspection: Inspection) -> str:
+    """The circular's own document number: <prefix>〔<year>〕<n>号, n counting the plan's inspections that year."""
+    year = to_local(inspection.run_at).year
+    earlier = [i for i in session.exec(select(Inspection).where(Inspection.plan_id == inspection.plan_id))
+               if to_local(i.run_at).year == year and (i.id or 0) <= (inspection.id or 0)]
+    return f"{get_settings().circular_prefix}〔{year}〕{len(earlier)}号"
 
 
 def unit_facts(session: Session, plan_id: int, period: str, as_of: dt.date) -> list[UnitFacts]:
@@ -96,7 +105,8 @@ def run_inspection(ctx: EngineContext, now: dt.datetime, period: str) -> dict[st
         if existing is not None:
             scores = [_score(s) for s in existing.scores]
             return {"inspection_id": existing.id, "period": period, "new": False, "scores": scores,
-                    "plan_title": plan.title, "doc_number": plan.doc_number, "issuer": plan.leader or plan.issuer,
+                    "plan_title": plan.title, "doc_number": circular_number(session, existing),
+                    "issuer": plan.leader or plan.issuer,
                     "issued_on": to_local(existing.run_at).date()}
         previous = session.exec(select(Inspection).where(Inspection.plan_id == pid)
                                 .order_by(col(Inspection.run_at).desc())).first()
@@ -133,7 +143,8 @@ def run_inspection(ctx: EngineContext, now: dt.datetime, period: str) -> dict[st
                     close_obligation(session=session, obligation_id=ob.id or 0, status="closed", now=now,
                                      note=f"inspection {inspection.id}")
         return {"inspection_id": inspection.id, "period": period, "new": True, "scores": scores,
-                "rectifications": rectifications, "plan_title": plan.title, "doc_number": plan.doc_number,
+                "rectifications": rectifications, "plan_title": plan.title,
+                "doc_number": circular_number(session, inspection),
                 "issuer": plan.leader or plan.issuer, "issued_on": today, "rectify_by": rectify_by}
 
 

@@ -1,0 +1,114 @@
+"""The status board (督办总览) as an Excel workbook: one row per obligation, the light as the cell colour.
+
+The rows are :func:`notifications.board.board_table`'s (单位, 类别, 工作, 期次, 截止日期, 状态, 亮灯). The
+亮灯 cell is filled red, yellow or blue for an open item with that light, and green once the item is handed
+in or closed; the header is frozen and filterable, and the sheet prints landscape on A4.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from notifications.board import DONE_STATUSES, LIGHT_LABEL, STATUS_LABEL, TABLE_COLUMNS
+from notifications.documents.cells import save_workbook, write_text
+
+# --- User-facing text (Chinese) -------------------------------------------------------------------
+SHEET = "督办总览"
+# ---------------------------------------------------------------------------------------------------
+
+STATUS_COLUMN, LIGHT_COLUMN = TABLE_COLUMNS[5], TABLE_COLUMNS[6]  # 状态, 亮灯
+LIGHT_FILLS = {"red": "FFC7CE", "yellow": "FFEB9C", "blue": "BDD7EE"}
+DONE_FILL = "C6EFCE"
+_FILL_BY_LABEL = {LIGHT_LABEL[light]: fill for light, fill in LIGHT_FILLS.items()}
+_DONE_LABELS = frozenset(STATUS_LABEL[s] for s in DONE_STATUSES)
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MAX_WIDTH = 60
+
+
+def _put(ws: Worksheet, row: int, column: int, value: object) -> Any:
+    """Write one cell: text through :func:`write_text` (never a formula), anything else as it is."""
+    cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        write_text(cell, value)
+    else:
+        cell.value = value
+    return cell
+
+
+def _width(value: object) -> float:
+    """Display width in Excel's character units: CJK characters count double."""
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    return sum(2.0 if ord(ch) >= 0x2E80 else 1.0 for ch in text)
+
+
+def light_fill(row: dict[str, object]) -> str | None:
+    """The RGB fill of a board row's 亮灯 cell: green when handed in or closed, else its light's colour."""
+    if row.get(STATUS_COLUMN) in _DONE_LABELS:
+        return DONE_FILL
+    return _FILL_BY_LABEL.get(str(row.get(LIGHT_COLUMN)))
+
+
+def write_status_xlsx(rows: list[dict[str, object]], path: Path | str, *, title: str) -> Path:
+    """Write the board rows to a one-sheet workbook.
+
+    Args:
+        rows: :func:`notifications.board.board_table` rows (any dicts with the same keys work).
+        path: where to write the .xlsx (overwritten).
+        title: the line above the table, e.g. the board markdown's title.
+
+    Returns:
+        The path written.
+    """
+    path = Path(path)
+    columns = list(rows[0]) if rows else list(TABLE_COLUMNS)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    head = _put(ws, 1, 1, title)
+    head.font = Font(bold=True, size=14)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
+    ws.row_dimensions[1].height = 24
+    thin = Side(style="thin", color="808080")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    widths = [_width(name) + 2 for name in columns]
+    for c, name in enumerate(columns, start=1):
+        cell = _put(ws, 2, c, name)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="D9E1F2")
+        cell.alignment = Alignment(horizontal="center")
+        cell.border = box
+    for r, row in enumerate(rows, start=3):
+        for c, name in enumerate(columns, start=1):
+            value = row.get(name)
+            if isinstance(value, str) and ISO_DATE.fullmatch(value):
+                value = dt.date.fromisoformat(value)
+            cell = _put(ws, r, c, value)
+            cell.border = box
+            if isinstance(value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+            widths[c - 1] = max(widths[c - 1], _width(value) + 2)
+        fill = light_fill(row)
+        if fill is not None and LIGHT_COLUMN in columns:
+            light = ws.cell(row=r, column=columns.index(LIGHT_COLUMN) + 1)
+            light.fill = PatternFill("solid", fgColor=fill)
+            light.alignment = Alignment(horizontal="center")
+    for c, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = min(width, MAX_WIDTH)
+    ws.freeze_panes = "A3"
+    ws.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{2 + len(rows)}"
+    ws.print_title_rows = "2:2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    wb.properties.title = title
+    return save_workbook(wb, path)
