@@ -16,6 +16,7 @@ from rich.table import Table
 
 from config.settings import get_settings
 from flows.calendar_cli import calendar_app
+from flows.documents_cli import report_app
 from flows.export_cli import export_app
 from flows.plan_text_cli import import_text
 from models.breakdown import HEADERS, TARGET_HEADERS, breakdown_rows, target_rows
@@ -29,6 +30,7 @@ plan_app = typer.Typer(help="Load, show and import implementation plans.", no_ar
 app.add_typer(plan_app, name="plan")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(export_app, name="export")
+app.add_typer(report_app, name="report")
 
 F = TypeVar("F", bound=Callable[..., Any])
 err = Console(stderr=True, highlight=False, soft_wrap=True)

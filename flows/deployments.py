@@ -10,6 +10,7 @@ from prefect.schedules import Cron
 from config.settings import Settings, get_settings
 from flows.commands import stored_plan
 from flows.duty_flows import (
+    import_report_workbook_flow,
     joint_meeting_flow,
     progress_reports_flow,
     record_meeting_minutes_flow,
@@ -84,6 +85,8 @@ def all_deployments() -> list[Any]:
                                             description="每个报送节点前两周发出报送通知;之后汇总报送情况。"),
         submit_progress_report_flow.to_deployment(name="submit-progress-report", tags=[*tags, "form"],
                                                   description="录入一个镇(街道)的进度报告。"),
+        import_report_workbook_flow.to_deployment(name="import-report-workbook", tags=[*tags, "form"],
+                                                  description="导入填好的进度报表(服务器上的 .xlsx 路径)。"),
         target_decomposition_flow.to_deployment(name="target-decomposition", tags=[*tags, "duty"],
                                                 schedules=sched["target-decomposition"],
                                                 description="年度目标任务分解:草案 → 协调员批准/修改 → 下达。"),

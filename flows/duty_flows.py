@@ -171,3 +171,17 @@ def record_meeting_minutes_flow(minutes: MinutesForm) -> dict[str, Any]:
     return record_meeting(engine_context(), clock_now(), meeting_id=minutes.meeting_id,
                           attendance=[value_of(u) for u in minutes.attendance], decisions=minutes.decisions,
                           action_items=items)
+
+
+@flow(name="import-report-workbook",
+      description="导入一个镇(街道)填好的进度报表(Excel),校验后记为新版本;有问题则逐条列出,不写入。")
+def import_report_workbook_flow(path: str, dry_run: bool = False) -> dict[str, Any]:
+    """Import a filled progress-report workbook (a path on the server's machine)."""
+    from flows.documents_ops import import_report
+
+    result = import_report(path, dry_run=dry_run, now=clock_now())
+    get_run_logger().info(result.summary())
+    if not dry_run:
+        summary_task(result.period)
+    return {"locality": result.locality, "period": result.period, "version": result.version,
+            "created": result.created, "dry_run": result.dry_run}

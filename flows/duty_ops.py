@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from config.settings import get_settings
+from flows.documents_ops import report_workbook_for, targets_sheet_for
 from flows.engine_ops import EngineContext
 from models.adhoc import close_obligation, create_adhoc_obligation
 from models.calendar import Due
@@ -75,6 +76,7 @@ def open_report_window(ctx: EngineContext, now: dt.datetime, period: str | None 
         obs = session.exec(select(Obligation, Unit).join(Unit, col(Unit.id) == col(Obligation.unit_id)).where(
             Obligation.duty_id == duty.id, Obligation.period == period)).all()
         queued = skipped = 0
+        workbooks: list[tuple[str, Any, str, int | None]] = []
         for ob, unit in obs:
             if ob.status != "open":
                 skipped += 1
@@ -93,9 +95,15 @@ def open_report_window(ctx: EngineContext, now: dt.datetime, period: str | None 
                 "plan_title": quoted_title(plan.title), "doc_number": plan.doc_number, "coordinator": plan.coordinator,
                 "holiday_note": due.describe_zh(), "indicators": lines,
             })
-            queued += queue_info(session=session, recipient=f"unit-{unit.code}+role-handler", role="handler",
+            workbooks.append((unit.name, msg, unit.code, ob.id))
+        folder = get_settings().var_dir / "attachments" / f"report-{period}"
+    # The pre-filled workbook goes with each notice (mail carries it; chat channels get the text).
+    for name, msg, code, ob_id in workbooks:
+        path = report_workbook_for(name, period, folder, now)
+        with session_scope(ctx.engine) as session:
+            queued += queue_info(session=session, recipient=f"unit-{code}+role-handler", role="handler",
                                  title=msg.title, body=msg.body, key=f"window@{period}", now=now, cal=ctx.cal,
-                                 hours=ctx.hours, obligation_id=ob.id)
+                                 hours=ctx.hours, obligation_id=ob_id, attachments=[str(path.resolve())])
     return {"period": period, "queued": queued, "already_submitted": skipped, "localities": len(obs)}
 
 
@@ -226,15 +234,19 @@ def approve_split(ctx: EngineContext, now: dt.datetime, year: int, drafts: list[
                 closed += close_obligation(session=session, obligation_id=ob.id or 0, status="accepted", now=now,
                                            note=f"{year} split approved")
         units = {u.name: u for u in session.exec(select(Unit).where(Unit.plan_id == pid))}
-        queued = 0
-        for name in {n for shares in split.values() for n in shares}:
-            lines = [{"name": d.name, "unit": d.unit, "value": _fmt(split[d.code][name])} for d in drafts]
-            msg = render_values("targets_notice", {
-                "unit_name": name, "year": year, "plan_title": quoted_title(plan.title), "doc_number": plan.doc_number,
-                "coordinator": plan.coordinator, "targets": lines, "issued_on": to_local(now).date()})
+        plan_title, doc_number, coordinator = plan.title, plan.doc_number, plan.coordinator
+    queued = 0
+    folder = get_settings().var_dir / "attachments" / f"targets-{year}"
+    for name in sorted({n for shares in split.values() for n in shares}):
+        lines = [{"name": d.name, "unit": d.unit, "value": _fmt(split[d.code][name])} for d in drafts]
+        msg = render_values("targets_notice", {
+            "unit_name": name, "year": year, "plan_title": quoted_title(plan_title), "doc_number": doc_number,
+            "coordinator": coordinator, "targets": lines, "issued_on": to_local(now).date()})
+        sheet = targets_sheet_for(name, year, folder)
+        with session_scope(ctx.engine) as session:
             queued += queue_info(session=session, recipient=f"unit-{units[name].code}+role-handler", role="handler",
                                  title=msg.title, body=msg.body, key=f"targets@{year}@{now.timestamp():.0f}"[:48],
-                                 now=now, cal=ctx.cal, hours=ctx.hours)
+                                 now=now, cal=ctx.cal, hours=ctx.hours, attachments=[str(sheet.resolve())])
     return {"year": year, "allocations": rows, "obligations_closed": closed, "notices_queued": queued}
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
+from config.settings import get_settings
 from flows.engine_ops import engine_context
+from flows.exports import export_circular
 from flows.forms import ReportPeriod, value_of
 from flows.inspection_ops import (
     due_inspection_period,
@@ -26,6 +28,11 @@ def inspection_task(period: str) -> dict[str, Any]:
     markdown, table = inspection_documents(result)
     create_markdown_artifact(key=f"circular-{period}", markdown=markdown, description=f"{period} 专项督查通报")
     create_table_artifact(key=f"ranking-{period}", table=table, description=f"{period} 专项督查排名")
+    folder = get_settings().var_dir / "exports" / period
+    for path in export_circular(period, folder):
+        create_link_artifact(key=f"circular-file-{'docx' if path.suffix == '.docx' else 'xlsx'}-{period}",
+                             link=path.resolve().as_uri(), link_text=path.name,
+                             description="通报 Word 文件与排名 Excel 文件(服务器上的路径)")
     scores = result["scores"]
     return {"inspection_id": result["inspection_id"], "period": period, "new": result["new"],
             "units": len(scores), "red": sum(1 for s in scores if s.light == "red"),

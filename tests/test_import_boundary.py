@@ -12,6 +12,8 @@ RULE_MODULES = [
     "models.plan_schema", "models.breakdown", "models.dates", "models.db", "notifications",
     "models.decomposition", "models.scoring", "models.reports", "models.meetings", "models.adhoc",
     "notifications.board", "notifications.circular", "notifications.dispatch", "notifications.channels",
+    "notifications.documents.workbook", "notifications.documents.report_import",
+    "notifications.documents.circular_export", "flows.exports", "flows.documents_ops",
     "flows.commands", "flows.cli", "flows.duty_ops", "flows.inspection_ops", "flows.engine_ops",
 ]
 

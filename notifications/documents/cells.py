@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -164,8 +164,8 @@ def save_workbook(wb: Any, path: Path | str) -> Path:
     tmp: str | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".duban-", suffix=".xlsx", dir=target.parent)
-        os.close(fd)
+        # A fresh name rather than mkstemp: the file then gets the umask's usual mode, not 0600.
+        tmp = str(target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.tmp.xlsx"))
         wb.save(tmp)
         os.replace(tmp, target)
         tmp = None

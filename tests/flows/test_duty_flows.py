@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import sqlalchemy as sa
@@ -82,8 +83,11 @@ def test_report_window_then_a_submitted_report_stops_the_ladder(seeded: str) -> 
         opened = progress_reports_flow(period="2016-06-05")
         again = progress_reports_flow(period="2016-06-05")
     assert (opened["queued"], again["queued"]) == (20, 0)
-    (body,) = q("SELECT payload FROM outbox WHERE stage = 'info' AND recipient = 'unit-zhenlong+role-handler'")[0]
+    body, attached = q("SELECT payload, attachments FROM outbox WHERE stage = 'info' "
+                       "AND recipient = 'unit-zhenlong+role-handler'")[0]
     assert "2016年6月6日(星期一)" in body and "全市工业投资" in body
+    workbook = Path(json.loads(attached)[0])
+    assert workbook.name == "进度填报_镇隆镇_2016-06-05.xlsx" and workbook.exists()  # the pre-filled template
     with use_clock(FixedClock(at(2016, 6, 3, 10, 0))):
         report = ProgressReportForm(locality="镇隆镇", period="2016-06-05",
                                     actuals=[Actual(indicator="industrial-investment", value=3.2)],
@@ -157,8 +161,8 @@ def test_target_split_asks_again_on_invalid_input_then_stores_and_notifies(seede
     zhenlong = q("SELECT a.value FROM allocation a JOIN unit u ON u.id = a.unit_id JOIN indicator i "
                  "ON i.id = a.indicator_id WHERE u.name = '镇隆镇' AND i.code = 'industrial-investment'")
     assert zhenlong == [(pytest.approx(draft[f"i{inv}"]["l0"] + 5),)]
-    notices = q("SELECT COUNT(*) FROM outbox WHERE stage = 'info' AND stage_key LIKE 'targets@2016%'")
-    assert notices == [(20,)]
+    notices = q("SELECT attachments FROM outbox WHERE stage = 'info' AND stage_key LIKE 'targets@2016%'")
+    assert len(notices) == 20 and all(Path(json.loads(a)[0]).exists() for (a,) in notices)
     table = table_of(artifacts()["targets-2016"])
     assert len(table) == 21 and table[0]["镇(街道)"] == "镇隆镇"
 
@@ -205,7 +209,10 @@ def test_inspection_ranks_circulates_and_rectifies_once(seeded: str) -> None:
     units = {r["单位"] for r in ranking}
     assert len(units) == 36 and {"镇隆镇", "北界镇", "市发改局"} <= units  # 20 localities + 16 departments
     circular = str(found["circular-2016-06-05"].data)
-    assert "通报" in circular and "镇隆镇" in circular
+    assert "通报" in circular and "镇隆镇" in circular and "督查〔2016〕1号" in circular
+    link = str(found["circular-file-docx-2016-06-05"].data)  # [name](file:///…)
+    assert link.startswith("[2016年上半年专项督查通报.docx](file://")
+    assert Path(unquote(link.split("](file://", 1)[1].rstrip(")"))).exists()
     assert first["rectifications"] == first["red"] >= 17  # the 17 localities that never reported
     assert q("SELECT COUNT(*) FROM obligation o JOIN duty d ON d.id = o.duty_id WHERE d.kind = 'rectification'") == [
         (first["red"],)]

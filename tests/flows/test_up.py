@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 from tests.flows.conftest import free_port
 
 EXPECTED = {"load-plan", "sweep", "dispatch", "progress-reports", "submit-progress-report", "target-decomposition",
-            "joint-meeting", "record-meeting-minutes", "inspection"}
+            "joint-meeting", "record-meeting-minutes", "inspection", "import-report-workbook"}
 
 
 def _get_json(url: str, body: dict[str, object] | None = None) -> object:
