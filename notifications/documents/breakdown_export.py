@@ -29,7 +29,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from models.breakdown import HEADERS, TARGET_HEADERS, breakdown_rows, target_rows
 from models.plan_schema import PlanSpec
-from notifications.documents.cells import save_workbook, write_text
+from notifications.documents.cells import put as _put
+from notifications.documents.cells import save_workbook
 
 # --- User-facing text (Chinese) -------------------------------------------------------------------
 SHEET_ITEMS = "任务分解表"
@@ -80,16 +81,6 @@ def _target_values(plan: PlanSpec) -> list[tuple[object, ...]]:
 
 
 # --- Excel ------------------------------------------------------------------------------------------
-
-def _put(ws: Worksheet, row: int, column: int, value: object) -> Any:
-    """Write one cell: text through :func:`write_text` (never a formula), anything else as it is."""
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, str):
-        write_text(cell, value)
-    else:
-        cell.value = value
-    return cell
-
 
 def _title_block(ws: Worksheet, title: str, subtitle: str, width: int) -> None:
     for row, text, size in ((1, title, 16), (2, subtitle, 11)):

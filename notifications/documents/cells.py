@@ -176,3 +176,13 @@ def save_workbook(wb: Any, path: Path | str) -> Path:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
     return target
+
+
+def put(ws: Any, row: int, column: int, value: object) -> Any:
+    """Write one cell: text through :func:`write_text` (never a formula), anything else as it is."""
+    cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        write_text(cell, value)
+    else:
+        cell.value = value
+    return cell

@@ -39,7 +39,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from models.scoring import Score
 from notifications.circular import circular_markdown, circular_table
-from notifications.documents.cells import save_workbook, write_text
+from notifications.documents.cells import put as _put
+from notifications.documents.cells import save_workbook
 
 # --- User-facing text (Chinese) -------------------------------------------------------------------
 SHEET = "督查排名"
@@ -315,16 +316,6 @@ def write_circular_docx(
 
 
 # --- Excel ------------------------------------------------------------------------------------------
-
-def _put(ws: Worksheet, row: int, column: int, value: object) -> Any:
-    """Write one cell: text through :func:`write_text` (never a formula), anything else as it is."""
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, str):
-        write_text(cell, value)
-    else:
-        cell.value = value
-    return cell
-
 
 def _chart(ws: Worksheet, ordered: list[Score], *, unit_col: int, total_col: int, title: str) -> BarChart:
     """Horizontal bars of the totals, best at the top, each bar in its unit's light colour."""

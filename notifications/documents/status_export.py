@@ -10,15 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from notifications.board import DONE_STATUSES, LIGHT_LABEL, STATUS_LABEL, TABLE_COLUMNS
-from notifications.documents.cells import save_workbook, write_text
+from notifications.documents.cells import put as _put
+from notifications.documents.cells import save_workbook
 
 # --- User-facing text (Chinese) -------------------------------------------------------------------
 SHEET = "督办总览"
@@ -31,16 +30,6 @@ _FILL_BY_LABEL = {LIGHT_LABEL[light]: fill for light, fill in LIGHT_FILLS.items(
 _DONE_LABELS = frozenset(STATUS_LABEL[s] for s in DONE_STATUSES)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_WIDTH = 60
-
-
-def _put(ws: Worksheet, row: int, column: int, value: object) -> Any:
-    """Write one cell: text through :func:`write_text` (never a formula), anything else as it is."""
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, str):
-        write_text(cell, value)
-    else:
-        cell.value = value
-    return cell
 
 
 def _width(value: object) -> float:
