@@ -165,43 +165,55 @@ def report_workbook_for(
     Raises:
         WorkbookError: an unknown locality or period (with the nearest one), or the file cannot be written.
     """
+    return report_workbooks_for([locality], period, out_dir, now, plan_code=plan_code, settings=settings)[0]
+
+
+def report_workbooks_for(
+    localities: list[str], period: str, out_dir: Path | str, now: dt.datetime, *, plan_code: str | None = None,
+    settings: Settings | None = None,
+) -> list[Path]:
+    """:func:`report_workbook_for` for several localities, reading the plan, targets and reports once."""
     engine = engine_for(settings)
     require_schema(engine)
+    jobs: list[tuple[str, dt.date, ProgressReport | None, bool]] = []
     with session_scope(engine) as session:
         choices = _choices(session, plan_code)
-        localities = choices.spec.locality_names
-        if locality not in localities:
-            raise _unknown("locality", locality, localities)
+        known = choices.spec.locality_names
         if period not in choices.periods:
             raise _unknown("report period", period, choices.periods)
         pid, year = choices.plan_id, int(period[:4])
         duty = duty_of_kind(session=session, plan_id=pid, kind=DutyKind.PROGRESS_REPORT)
-        found = session.exec(
-            select(Unit, Obligation).join(Obligation, col(Obligation.unit_id) == col(Unit.id))
-            .where(Unit.plan_id == pid, Unit.name == locality, Obligation.duty_id == duty.id,
-                   Obligation.period == period)).first()
-        if found is None:
-            raise WorkbookError([f"{locality} owes no progress report for {period}"])
-        unit, ob = found
-        last = session.exec(
-            select(ProgressReport).join(Obligation, col(Obligation.id) == col(ProgressReport.obligation_id))
-            .where(ProgressReport.unit_id == unit.id, ProgressReport.year == year)
-            .order_by(col(Obligation.nominal_due_on).desc(), col(ProgressReport.version).desc())).first()
         allocated = allocations(session=session, plan_id=pid, year=year)
         reported = latest_actuals(session=session, plan_id=pid, year=year)
-        due_on = ob.due_on
-    same_period = last is not None and last.obligation_id == ob.id
-    rows = [(i.code, i.name, i.unit, allocated.get(i.code, {}).get(locality), reported.get(i.code, {}).get(locality))
-            for i in choices.spec.indicators]
+        for locality in localities:
+            if locality not in known:
+                raise _unknown("locality", locality, known)
+            found = session.exec(
+                select(Unit, Obligation).join(Obligation, col(Obligation.unit_id) == col(Unit.id))
+                .where(Unit.plan_id == pid, Unit.name == locality, Obligation.duty_id == duty.id,
+                       Obligation.period == period)).first()
+            if found is None:
+                raise WorkbookError([f"{locality} owes no progress report for {period}"])
+            unit, ob = found
+            last = session.exec(
+                select(ProgressReport).join(Obligation, col(Obligation.id) == col(ProgressReport.obligation_id))
+                .where(ProgressReport.unit_id == unit.id, ProgressReport.year == year)
+                .order_by(col(Obligation.nominal_due_on).desc(), col(ProgressReport.version).desc())).first()
+            jobs.append((locality, ob.due_on, last, last is not None and last.obligation_id == ob.id))
     plan = choices.plan
-    return write_report_workbook(
-        Path(out_dir) / _file_name(L.FILE_REPORT, locality=locality, period=period),
-        plan_title=plan.title, doc_number=plan.doc_number, coordinator=plan.coordinator, locality=locality,
-        period=period, due_on=due_on, indicators=rows, projects=list(last.projects) if last else [],
-        localities=localities, periods=choices.periods, plan_code=plan.code,
-        problems=last.problems if last and same_period else "",
-        next_steps=last.next_steps if last and same_period else "", made_at=now,
-    )
+    paths = []
+    for locality, due_on, last, same_period in jobs:
+        rows = [(i.code, i.name, i.unit, allocated.get(i.code, {}).get(locality),
+                 reported.get(i.code, {}).get(locality)) for i in choices.spec.indicators]
+        paths.append(write_report_workbook(
+            Path(out_dir) / _file_name(L.FILE_REPORT, locality=locality, period=period),
+            plan_title=plan.title, doc_number=plan.doc_number, coordinator=plan.coordinator, locality=locality,
+            period=period, due_on=due_on, indicators=rows, projects=list(last.projects) if last else [],
+            localities=known, periods=choices.periods, plan_code=plan.code,
+            problems=last.problems if last and same_period else "",
+            next_steps=last.next_steps if last and same_period else "", made_at=now,
+        ))
+    return paths
 
 
 def targets_sheet_for(
@@ -215,21 +227,32 @@ def targets_sheet_for(
     Raises:
         WorkbookError: an unknown locality, no approved split for the year, or the file cannot be written.
     """
+    return targets_sheets_for([locality], year, out_dir, plan_code=plan_code, settings=settings)[0]
+
+
+def targets_sheets_for(
+    localities: list[str], year: int, out_dir: Path | str, *, plan_code: str | None = None,
+    settings: Settings | None = None,
+) -> list[Path]:
+    """:func:`targets_sheet_for` for several localities, reading the plan and the split once."""
     engine = engine_for(settings)
     require_schema(engine)
     with session_scope(engine) as session:
         choices = _choices(session, plan_code)
-        localities = choices.spec.locality_names
-        if locality not in localities:
-            raise _unknown("locality", locality, localities)
         allocated = allocations(session=session, plan_id=choices.plan_id, year=year)
-    targets = [(i.name, i.unit, allocated.get(i.code, {}).get(locality)) for i in choices.spec.indicators]
-    if all(value is None for _, _, value in targets):
-        raise WorkbookError([f"no approved targets for {locality} in {year}: approve the year's target split "
-                             "(target-decomposition) first"])
+    known = choices.spec.locality_names
     plan = choices.plan
-    return write_targets_sheet(
-        Path(out_dir) / _file_name(L.FILE_TARGETS, locality=locality, year=year),
-        plan_title=plan.title, coordinator=plan.coordinator, locality=locality, year=year, targets=targets,
-        doc_number=plan.doc_number, plan_code=plan.code,
-    )
+    paths = []
+    for locality in localities:
+        if locality not in known:
+            raise _unknown("locality", locality, known)
+        targets = [(i.name, i.unit, allocated.get(i.code, {}).get(locality)) for i in choices.spec.indicators]
+        if all(value is None for _, _, value in targets):
+            raise WorkbookError([f"no approved targets for {locality} in {year}: approve the year's target split "
+                                 "(target-decomposition) first"])
+        paths.append(write_targets_sheet(
+            Path(out_dir) / _file_name(L.FILE_TARGETS, locality=locality, year=year),
+            plan_title=plan.title, coordinator=plan.coordinator, locality=locality, year=year, targets=targets,
+            doc_number=plan.doc_number, plan_code=plan.code,
+        ))
+    return paths

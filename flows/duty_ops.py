@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from config.settings import get_settings
-from flows.documents_ops import report_workbook_for, targets_sheet_for
+from flows.documents_ops import report_workbooks_for, targets_sheets_for
 from flows.engine_ops import EngineContext
 from models.adhoc import close_obligation, create_adhoc_obligation
 from models.calendar import Due
@@ -98,9 +98,9 @@ def open_report_window(ctx: EngineContext, now: dt.datetime, period: str | None 
             workbooks.append((unit.name, msg, unit.code, ob.id))
         folder = get_settings().var_dir / "attachments" / f"report-{period}"
     # The pre-filled workbook goes with each notice (mail carries it; chat channels get the text).
-    for name, msg, code, ob_id in workbooks:
-        path = report_workbook_for(name, period, folder, now)
-        with session_scope(ctx.engine) as session:
+    paths = report_workbooks_for([w[0] for w in workbooks], period, folder, now) if workbooks else []
+    with session_scope(ctx.engine) as session:
+        for (_name, msg, code, ob_id), path in zip(workbooks, paths, strict=True):
             queued += queue_info(session=session, recipient=f"unit-{code}+role-handler", role="handler",
                                  title=msg.title, body=msg.body, key=f"window@{period}", now=now, cal=ctx.cal,
                                  hours=ctx.hours, obligation_id=ob_id, attachments=[str(path.resolve())])
@@ -237,13 +237,14 @@ def approve_split(ctx: EngineContext, now: dt.datetime, year: int, drafts: list[
         plan_title, doc_number, coordinator = plan.title, plan.doc_number, plan.coordinator
     queued = 0
     folder = get_settings().var_dir / "attachments" / f"targets-{year}"
-    for name in sorted({n for shares in split.values() for n in shares}):
-        lines = [{"name": d.name, "unit": d.unit, "value": _fmt(split[d.code][name])} for d in drafts]
-        msg = render_values("targets_notice", {
-            "unit_name": name, "year": year, "plan_title": quoted_title(plan_title), "doc_number": doc_number,
-            "coordinator": coordinator, "targets": lines, "issued_on": to_local(now).date()})
-        sheet = targets_sheet_for(name, year, folder)
-        with session_scope(ctx.engine) as session:
+    names = sorted({n for shares in split.values() for n in shares})
+    sheets = targets_sheets_for(names, year, folder) if names else []
+    with session_scope(ctx.engine) as session:
+        for name, sheet in zip(names, sheets, strict=True):
+            lines = [{"name": d.name, "unit": d.unit, "value": _fmt(split[d.code][name])} for d in drafts]
+            msg = render_values("targets_notice", {
+                "unit_name": name, "year": year, "plan_title": quoted_title(plan_title), "doc_number": doc_number,
+                "coordinator": coordinator, "targets": lines, "issued_on": to_local(now).date()})
             queued += queue_info(session=session, recipient=f"unit-{units[name].code}+role-handler", role="handler",
                                  title=msg.title, body=msg.body, key=f"targets@{year}@{now.timestamp():.0f}"[:48],
                                  now=now, cal=ctx.cal, hours=ctx.hours, attachments=[str(sheet.resolve())])
