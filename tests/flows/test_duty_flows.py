@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -109,7 +110,7 @@ def test_report_window_then_a_submitted_report_stops_the_ladder(seeded: str) -> 
     assert len(summary) == 20 and next(r for r in summary if r["单位"] == "镇隆镇")["报送"] == "已报送"
 
 
-def _wait_for_state(flow_name: str, state: str, timeout: float = 60) -> Any:
+def _wait_for_state(flow_name: str, state: str, timeout: float = 60, pause_key: str | None = None) -> Any:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
 
@@ -117,10 +118,12 @@ def _wait_for_state(flow_name: str, state: str, timeout: float = 60) -> Any:
     while time.monotonic() < deadline:
         with get_client(sync_client=True) as client:
             runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[flow_name])))
-        if runs and runs[0].state is not None and runs[0].state.name == state:
+        current = runs[0].state if runs else None
+        if current is not None and current.name == state and (
+                pause_key is None or current.state_details.pause_key == pause_key):
             return runs[0]
         time.sleep(0.5)
-    raise AssertionError(f"flow run {flow_name} did not reach {state} in {timeout} s")
+    raise AssertionError(f"flow run {flow_name} did not reach {state} ({pause_key}) in {timeout} s")
 
 
 def test_target_split_asks_again_on_invalid_input_then_stores_and_notifies(seeded: str) -> None:
@@ -135,19 +138,20 @@ def test_target_split_asks_again_on_invalid_input_then_stores_and_notifies(seede
     inv = next(n for n, d in enumerate(drafts) if d.code == "industrial-investment")
     assert sum(draft[f"i{inv}"].values()) == pytest.approx(105)
     outcome: dict[str, Any] = {}
+    run_name = f"split-2016-{uuid.uuid4().hex[:8]}"  # unique on the shared server (both databases' runs)
 
     def run() -> None:
         with use_clock(FixedClock(at(2016, 4, 1))):
-            outcome["result"] = target_decomposition_flow.with_options(flow_run_name="split-2016")(year=2016)
+            outcome["result"] = target_decomposition_flow.with_options(flow_run_name=run_name)(year=2016)
 
     worker = threading.Thread(target=run, daemon=True)
     worker.start()
-    paused = _wait_for_state("split-2016", "Paused")
+    paused = _wait_for_state(run_name, "Paused", pause_key="split-2016-1")
     wrong = json.loads(json.dumps(draft))
     wrong[f"i{inv}"]["l0"] += 50  # the towns' sum no longer matches the city's 105 亿元, and no reason given
     resume_flow_run(paused.id, run_input={**wrong, "reason": ""})
-    time.sleep(1)
-    asked_again = _wait_for_state("split-2016", "Paused")
+    # Asked again: paused anew under the second attempt's key (not the first pause, still showing).
+    asked_again = _wait_for_state(run_name, "Paused", pause_key="split-2016-2")
     assert asked_again.id == paused.id
     right = json.loads(json.dumps(draft))
     right[f"i{inv}"]["l0"] += 5
