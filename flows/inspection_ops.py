@@ -134,14 +134,13 @@ def run_inspection(ctx: EngineContext, now: dt.datetime, period: str) -> dict[st
                                               rectification_due_on=rectify_by if s.light == "red" else None)
             queue_info(session=session, recipient=f"unit-{unit.code}+role-head", role="head", title=title,
                        body=body, key=f"result@inspection:{inspection.id}", now=now, cal=ctx.cal, hours=ctx.hours)
-        # The inspection duty's obligation for this period is done.
+        # The inspection duty's obligation for this report period is done.
         insp_duty = session.exec(select(Duty).where(Duty.plan_id == pid, Duty.kind == DutyKind.INSPECTION)).first()
         if insp_duty is not None:
             for ob in session.exec(select(Obligation).where(Obligation.duty_id == insp_duty.id,
-                                                            Obligation.status == "open")):
-                if ob.due_on <= today:
-                    close_obligation(session=session, obligation_id=ob.id or 0, status="closed", now=now,
-                                     note=f"inspection {inspection.id}")
+                                                            Obligation.status == "open", Obligation.period == period)):
+                close_obligation(session=session, obligation_id=ob.id or 0, status="closed", now=now,
+                                 note=f"inspection {inspection.id}")
         return {"inspection_id": inspection.id, "period": period, "new": True, "scores": scores,
                 "rectifications": rectifications, "plan_title": plan.title,
                 "doc_number": circular_number(session, inspection),
@@ -169,12 +168,8 @@ def due_inspection_period(ctx: EngineContext, now: dt.datetime) -> str | None:
         due = session.exec(select(Obligation).where(Obligation.duty_id == insp.id, Obligation.status == "open",
                                                     col(Obligation.due_on) <= today)
                            .order_by(col(Obligation.due_on).desc())).first()
-        if due is None:
-            return None
-        report_duty = duty_of_kind(session=session, plan_id=pid, kind=DutyKind.PROGRESS_REPORT)
-        periods = sorted({o.period for o in session.exec(select(Obligation).where(
-            Obligation.duty_id == report_duty.id, col(Obligation.due_on) <= due.due_on))})
-        return periods[-1] if periods else None
+        # An inspection's period is the report period it follows (see models.obligations.duty_periods).
+        return due.period if due is not None else None
 
 
 def latest_report_period(ctx: EngineContext, now: dt.datetime) -> str | None:

@@ -36,18 +36,28 @@ def _day(year: int, md: str) -> dt.date:
 
 def nominal_dates(plan: PlanSpec, duty: DutySpec, cal: WorkingCalendar) -> list[dt.date]:
     """The nominal due dates of a duty over the plan period, in order."""
+    return [nominal for _period, nominal in duty_periods(plan, duty, cal)]
+
+
+def duty_periods(plan: PlanSpec, duty: DutySpec, cal: WorkingCalendar) -> list[tuple[str, dt.date]]:
+    """(period key, nominal due date) of each period of a duty, in order.
+
+    The key is the nominal date, except for a duty due relative to another (an inspection after each
+    report): its key is the other duty's period, so the obligation keeps its identity when that duty's
+    effective date moves (a changed holiday policy or calendar) and only its due date follows.
+    """
     sched = duty.schedule
     if sched.after is not None:
         base = next(d for d in plan.duties if d.code == sched.after)
         out = []
-        for nominal in nominal_dates(plan, base, cal):
+        for period, nominal in duty_periods(plan, base, cal):
             effective = cal.effective_due(nominal, base.holiday_policy).effective
-            out.append(cal.add_working_days(effective, sched.offset_working_days))
+            out.append((period, cal.add_working_days(effective, sched.offset_working_days)))
         return out
     start = sched.from_ or dt.date(plan.period.start, 1, 1)
     end = sched.until or dt.date(plan.period.end, 12, 31)
     days = [_day(y, md) for y in range(start.year, end.year + 1) for md in sched.dates]
-    return sorted(d for d in days if start <= d <= end)
+    return [(d.isoformat(), d) for d in sorted(days) if start <= d <= end]
 
 
 def responsible_units(plan: PlanSpec, duty: DutySpec) -> list[str]:
@@ -98,11 +108,11 @@ def generate_obligations(
     units = {u.name: u.id or 0 for u in session.exec(select(Unit).where(Unit.plan_id == pid))}
     duties = {d.code: d.id or 0 for d in session.exec(select(Duty).where(Duty.plan_id == pid))}
 
-    wanted: list[tuple[DutySpec, dt.date]] = [
-        (duty, nominal) for duty in plan.duties for nominal in nominal_dates(plan, duty, cal)
+    wanted: list[tuple[DutySpec, str, dt.date]] = [
+        (duty, period, nominal) for duty in plan.duties for period, nominal in duty_periods(plan, duty, cal)
     ]
-    years = (min([plan.period.start] + [n.year for _, n in wanted]) - 1,
-             max([plan.period.end] + [n.year for _, n in wanted]) + 1)
+    years = (min([plan.period.start] + [n.year for _, _, n in wanted]) - 1,
+             max([plan.period.end] + [n.year for _, _, n in wanted]) + 1)
     ensure_years(session, cal, *years)
     idx = dict(session.execute(sa.text(
         "SELECT day, idx FROM workday WHERE day BETWEEN :a AND :b"
@@ -111,7 +121,7 @@ def generate_obligations(
 
     rows: list[dict[str, object]] = []
     targets: dict[tuple[int, int, str], dict[str, object]] = {}
-    for duty, nominal in wanted:
+    for duty, period, nominal in wanted:
         due = cal.effective_due(nominal, duty.holiday_policy)
         source = cal.year_info(due.effective.year).source.value
         due_wd = idx[due.effective]
@@ -119,13 +129,13 @@ def generate_obligations(
         for name in responsible_units(plan, duty):
             row = {
                 "plan_id": pid, "duty_id": duties[duty.code], "unit_id": units[name],
-                "period": nominal.isoformat(), "nominal_due_on": nominal, "due_on": due.effective,
+                "period": period, "nominal_due_on": nominal, "due_on": due.effective,
                 "holiday_policy": due.policy.value, "holiday_rule": due.rule, "calendar_source": source,
                 "due_wd": due_wd, "status": "open", "light": "none", "level": -1, "stage_seq": -1,
                 "next_wd": start, "created_at": now, "updated_at": now,
             }
             rows.append(row)
-            targets[(duties[duty.code], units[name], nominal.isoformat())] = row
+            targets[(duties[duty.code], units[name], period)] = row
     created = _insert_ignore(session, rows)
     moved = _refresh_due_dates(session, pid, targets, now)
     total = session.execute(
@@ -135,15 +145,26 @@ def generate_obligations(
                           calendar_notices=list(cal.notices))
 
 
+def _as_date(value: object) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
 def _refresh_due_dates(
     session: Session, pid: int, targets: dict[tuple[int, int, str], dict[str, object]], now: dt.datetime
 ) -> int:
     """Move the due dates of open obligations whose calendar or holiday policy changed."""
     moved = 0
-    stale = session.exec(
-        select(Obligation).where(Obligation.plan_id == pid, Obligation.status == "open")
-    )
-    for ob in stale:
+    # Compare on plain columns (cheap on every sweep); load full rows only for the few that moved.
+    keys = session.execute(sa.text(
+        "SELECT id, duty_id, unit_id, period, due_on, due_wd, holiday_rule FROM obligation "
+        "WHERE plan_id = :p AND status = 'open'"
+    ), {"p": pid}).all()
+    changed = [oid for oid, duty, unit, period, due_on, due_wd, rule in keys
+               if (want := targets.get((duty, unit, period))) is not None
+               and (_as_date(due_on), due_wd, rule) != (want["due_on"], want["due_wd"], want["holiday_rule"])]
+    if not changed:
+        return 0
+    for ob in session.exec(select(Obligation).where(col(Obligation.id).in_(changed))):
         want = targets.get((ob.duty_id, ob.unit_id, ob.period))
         if want is None or (ob.due_on, ob.due_wd, ob.holiday_rule) == (
             want["due_on"], want["due_wd"], want["holiday_rule"]
@@ -153,6 +174,7 @@ def _refresh_due_dates(
         shift = want["due_wd"] - ob.due_wd
         session.add(ObligationEvent(obligation_id=ob.id or 0, at=now, kind="due", old=ob.due_on.isoformat(),
                                     new=str(want["due_on"]), note=str(want["holiday_rule"])))
+        ob.nominal_due_on = want["nominal_due_on"]  # type: ignore[assignment]
         ob.due_on = want["due_on"]  # type: ignore[assignment]
         ob.due_wd = want["due_wd"]
         ob.holiday_rule = str(want["holiday_rule"])

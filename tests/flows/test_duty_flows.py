@@ -221,6 +221,9 @@ def test_inspection_ranks_circulates_and_rectifies_once(seeded: str) -> None:
     assert q("SELECT COUNT(*) FROM obligation o JOIN duty d ON d.id = o.duty_id WHERE d.kind = 'rectification'") == [
         (first["red"],)]
     assert q("SELECT COUNT(*) FROM outbox WHERE stage_key LIKE 'result@inspection:%'") == [(36,)]
+    closed = q("SELECT o.period, o.status FROM obligation o JOIN duty d ON d.id = o.duty_id "
+               "WHERE d.kind = 'inspection' AND o.status <> 'open'")
+    assert closed == [("2016-06-05", "closed")]  # the inspection that follows the 2016-06-05 reports
 
 
 def test_sweep_refreshes_the_status_board(seeded: str) -> None:

@@ -190,3 +190,20 @@ def test_concurrent_sweeps_enqueue_each_decision_once(seeded: sa.Engine, db_url:
     assert pending == [(40,)]  # 20 heads + the coordinator cc for each of the 20 localities
 
 
+
+
+def test_a_changed_holiday_policy_moves_open_due_dates_with_history(seeded: sa.Engine) -> None:
+    from models.plan_schema import PlanSpec
+
+    data = load_plan_file(SEED_PLAN).model_dump(mode="json", by_alias=True)
+    data["duties"][1]["holiday_policy"] = "pull_earlier"  # progress reports
+    with session_scope(seeded) as s:
+        load_plan(PlanSpec.model_validate(data), session=s, now=at(dt.date(2015, 8, 3)))
+        res = generate_obligations(None, session=s, cal=CAL, escalation=ESC, now=at(dt.date(2015, 8, 3)))
+    # 2015-12-05 (Sat) and 2016-06-05 (Sun) move for each of the 20 localities; the others were working days.
+    # The inspections after those reports follow them: 2 more moves, no new obligation.
+    assert (res.created, res.moved) == (0, 42)
+    got = rows(seeded, "SELECT DISTINCT o.due_on, o.holiday_rule FROM obligation o JOIN unit u ON u.id = o.unit_id "
+                       "WHERE u.name = '镇隆镇' AND o.period = '2016-06-05'")
+    assert [(str(d), r) for d, r in got] == [("2016-06-03", "pulled_earlier")]
+    assert rows(seeded, "SELECT COUNT(*) FROM obligation_event WHERE kind = 'due'") == [(42,)]
