@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -12,7 +11,7 @@ from sqlalchemy.engine import Engine
 from config.settings import Settings, get_settings
 from flows.commands import engine_for, working_calendar
 from models.calendar import WorkingCalendar, WorkingHours
-from models.db import require_schema, session_scope
+from models.db import get_engine, require_schema, session_scope
 from models.ladder import EscalationSpec, load_escalation
 from models.obligations import GenerateResult, generate_obligations
 from models.plans import list_plans
@@ -39,7 +38,7 @@ class EngineContext:
 def engine_context(settings: Settings | None = None, *, db_url: str | None = None) -> EngineContext:
     """Build the engine context from settings (``db_url`` overrides the database)."""
     settings = settings or get_settings()
-    engine = engine_for(settings) if db_url is None else _engine(db_url)
+    engine = engine_for(settings) if db_url is None else get_engine(db_url)
     return EngineContext(
         engine=engine,
         cal=working_calendar(settings),
@@ -48,13 +47,6 @@ def engine_context(settings: Settings | None = None, *, db_url: str | None = Non
         policy=RetryPolicy(max_attempts=settings.send_max_attempts,
                            base=dt.timedelta(minutes=settings.send_backoff_minutes)),
     )
-
-
-@lru_cache(maxsize=4)
-def _engine(url: str) -> Engine:
-    from models.db import get_engine
-
-    return get_engine(url)
 
 
 def generate(ctx: EngineContext, now: dt.datetime, plan_code: str | None = None) -> GenerateResult:
