@@ -28,13 +28,13 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.calendar import WorkingCalendar  # noqa: E402
 from models.db import make_engine, migrate, session_scope  # noqa: E402
-from models.ladder import load_escalation  # noqa: E402
-from models.plan_file import load_plan_file  # noqa: E402
-from models.plans import load_plan  # noqa: E402
-from models.sweep import sweep  # noqa: E402
-from models.workdays import day_index, ensure_years  # noqa: E402
+from models.engine.sweep import sweep  # noqa: E402
+from models.engine.workdays import day_index, ensure_years  # noqa: E402
+from models.plan.file import load_plan_file  # noqa: E402
+from models.plan.store import load_plan  # noqa: E402
+from models.rules.calendar import WorkingCalendar  # noqa: E402
+from models.rules.ladder import load_escalation  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TZ = dt.timezone(dt.timedelta(hours=8))

@@ -107,9 +107,9 @@ def count_rows(engine: sa.Engine) -> dict[str, int]:
     """Rows in every duban table (the Alembic version table excluded)."""
     from sqlmodel import SQLModel
 
-    import models.duty_tables  # noqa: F401
-    import models.engine_tables  # noqa: F401
-    import models.tables  # noqa: F401
+    import models.tables.duties  # noqa: F401
+    import models.tables.engine  # noqa: F401
+    import models.tables.plan  # noqa: F401
 
     with engine.connect() as conn:
         return {

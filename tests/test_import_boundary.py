@@ -8,13 +8,14 @@ import sys
 from tests.conftest import ROOT
 
 RULE_MODULES = [
-    "config", "config.settings", "models", "models.tables", "models.plans", "models.plan_file",
-    "models.plan_schema", "models.breakdown", "models.dates", "models.db", "notifications",
-    "models.decomposition", "models.scoring", "models.reports", "models.meetings", "models.adhoc",
-    "notifications.board", "notifications.circular", "notifications.dispatch", "notifications.channels",
-    "notifications.documents.workbook", "notifications.documents.report_import",
-    "notifications.documents.circular_export", "flows.exports", "flows.documents_ops",
-    "flows.commands", "flows.cli", "flows.duty_ops", "flows.inspection_ops", "flows.engine_ops",
+    "config", "config.settings", "models", "models.tables.plan", "models.plan.store", "models.plan.file",
+    "models.plan.schema", "models.plan.breakdown", "models.dates", "models.db", "notifications",
+    "models.rules.decomposition", "models.rules.scoring", "models.records.reports", "models.records.meetings",
+    "models.engine.adhoc", "notifications.messages.board", "notifications.messages.circular",
+    "notifications.delivery.dispatch", "notifications.channels.router", "notifications.documents.workbook",
+    "notifications.documents.report_import", "notifications.documents.circular_export", "flows.ops.exports",
+    "flows.ops.documents", "flows.ops.commands", "flows.cli", "flows.ops.duties", "flows.ops.inspections",
+    "flows.ops.engine",
 ]
 
 
@@ -31,6 +32,6 @@ def test_rules_import_without_prefect() -> None:
 
 def test_flows_do_import_prefect() -> None:
     # The check above must be able to fail: the flow modules really pull Prefect in.
-    code = "import sys, flows.plan_flows; print('prefect' in sys.modules)"
+    code = "import sys, flows.orchestration.plan; print('prefect' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"

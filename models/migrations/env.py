@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import models.duty_tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-import models.engine_tables  # noqa: F401
-import models.tables  # noqa: F401
+import models.tables.duties  # noqa: F401  (registers the tables on SQLModel.metadata)
+import models.tables.engine  # noqa: F401
+import models.tables.plan  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -1,8 +1,8 @@
 """The task breakdown table (任务分解表) of a plan as the files offices pass around: an Excel workbook and a
 Word document.
 
-Both carry the rows of :func:`models.breakdown.breakdown_rows` plus each item's own text (任务内容), and the
-plan's targets (主要目标) from :func:`models.breakdown.target_rows`. The workbook has a title block, a
+Both carry the rows of :func:`models.plan.breakdown.breakdown_rows` plus each item's own text (任务内容), and the
+plan's targets (主要目标) from :func:`models.plan.breakdown.target_rows`. The workbook has a title block, a
 frozen header, wrapped text and a landscape A4 print setup that repeats the header on every page; the Word
 document is landscape A4 with the fonts Chinese offices expect (仿宋_GB2312 body, 方正小标宋简体 title,
 黑体 headings; Word and LibreOffice substitute what the machine lacks). User-facing text is in the block
@@ -27,8 +27,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from models.breakdown import HEADERS, TARGET_HEADERS, breakdown_rows, target_rows
-from models.plan_schema import PlanSpec
+from models.plan.breakdown import HEADERS, TARGET_HEADERS, breakdown_rows, target_rows
+from models.plan.schema import PlanSpec
 from notifications.documents.cells import put as _put
 from notifications.documents.cells import save_workbook
 
@@ -119,7 +119,7 @@ def write_breakdown_xlsx(plan: PlanSpec, path: Path | str) -> Path:
     """Write the 任务分解表 workbook: sheet 任务分解表 (one row per item) and sheet 主要目标.
 
     Args:
-        plan: the plan (usually :func:`flows.commands.stored_plan`).
+        plan: the plan (usually :func:`flows.ops.commands.stored_plan`).
         path: where to write the .xlsx (overwritten).
 
     Returns:
@@ -192,7 +192,7 @@ def write_breakdown_docx(plan: PlanSpec, path: Path | str) -> Path:
     """Write the 任务分解表 as a landscape A4 Word document: title, 文号 line, the items table, the targets.
 
     Args:
-        plan: the plan (usually :func:`flows.commands.stored_plan`).
+        plan: the plan (usually :func:`flows.ops.commands.stored_plan`).
         path: where to write the .docx (overwritten).
 
     Returns:

@@ -1,8 +1,8 @@
 """The inspection circular (通报) as an official Word document, and its ranking as an Excel workbook.
 
-The words are not written here. :func:`write_circular_docx` renders :func:`notifications.circular.circular_markdown`
-(the same text the ``inspection`` flow shows as an artifact) and lays its blocks out in the usual official
-layout (after GB/T 9704-2012, roughly):
+The words are not written here. :func:`write_circular_docx` renders
+:func:`notifications.messages.circular.circular_markdown` (the same text the ``inspection`` flow shows as
+an artifact) and lays its blocks out in the usual official layout (after GB/T 9704-2012, roughly):
 
 - A4 portrait; margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm; page numbers "— N —" at the foot.
 - 版头: the issuing body in red, bold, centred, as large as fits; the document number (发文字号) centred
@@ -37,10 +37,10 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from models.scoring import Score
-from notifications.circular import circular_markdown, circular_table
+from models.rules.scoring import Score
 from notifications.documents.cells import put as _put
 from notifications.documents.cells import save_workbook
+from notifications.messages.circular import circular_markdown, circular_table
 
 # --- User-facing text (Chinese) -------------------------------------------------------------------
 SHEET = "督查排名"

@@ -60,7 +60,7 @@ _REQUIRED_SHEETS = (L.SHEET_INDICATORS, L.SHEET_PROJECTS, L.SHEET_ISSUES)
 
 @dataclass(frozen=True)
 class ParsedReport:
-    """What a valid workbook says: ready for :func:`models.reports.record_progress_report`."""
+    """What a valid workbook says: ready for :func:`models.records.reports.record_progress_report`."""
 
     locality: str
     period: str

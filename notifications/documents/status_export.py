@@ -1,6 +1,6 @@
 """The status board (督办总览) as an Excel workbook: one row per obligation, the light as the cell colour.
 
-The rows are :func:`notifications.board.board_table`'s (单位, 类别, 工作, 期次, 截止日期, 状态, 亮灯). The
+The rows are :func:`notifications.messages.board.board_table`'s (单位, 类别, 工作, 期次, 截止日期, 状态, 亮灯). The
 亮灯 cell is filled red, yellow or blue for an open item with that light, and green once the item is handed
 in or closed; the header is frozen and filterable, and the sheet prints landscape on A4.
 """
@@ -15,9 +15,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from notifications.board import DONE_STATUSES, LIGHT_LABEL, STATUS_LABEL, TABLE_COLUMNS
 from notifications.documents.cells import put as _put
 from notifications.documents.cells import save_workbook
+from notifications.messages.board import DONE_STATUSES, LIGHT_LABEL, STATUS_LABEL, TABLE_COLUMNS
 
 # --- User-facing text (Chinese) -------------------------------------------------------------------
 SHEET = "督办总览"
@@ -49,7 +49,7 @@ def write_status_xlsx(rows: list[dict[str, object]], path: Path | str, *, title:
     """Write the board rows to a one-sheet workbook.
 
     Args:
-        rows: :func:`notifications.board.board_table` rows (any dicts with the same keys work).
+        rows: :func:`notifications.messages.board.board_table` rows (any dicts with the same keys work).
         path: where to write the .xlsx (overwritten).
         title: the line above the table, e.g. the board markdown's title.
 

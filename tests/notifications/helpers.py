@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from notifications.render import MessageContext
+from notifications.messages.render import MessageContext
 
 HOLIDAY_NOTE = "原定2016年6月5日(星期日)为休息日,顺延至2016年6月6日(星期一)"
 

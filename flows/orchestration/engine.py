@@ -1,0 +1,89 @@
+"""The duty engine's flows: `sweep` decides what is due and queues it, `dispatch` sends what is queued.
+
+Both are scheduled every half hour in Asia/Shanghai; each is idempotent and safe to run late, twice or
+concurrently (the outbox's unique key and claims do the work), so Prefect's catch-up of late runs
+after downtime sends what is due *now*, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+
+from config.settings import get_settings
+from flows.ops.delivery import contacts_sender
+from flows.ops.engine import engine_context, generate, run_dispatch, run_sweep
+from models.dates import now as clock_now
+from models.dates import to_local
+from models.db import session_scope
+from notifications.delivery.dispatch import recent_messages
+
+
+@task(name="generate-obligations")
+def generate_task(as_of: dt.datetime) -> dict[str, Any]:
+    """Create the obligations of every duty that are missing (idempotent)."""
+    res = generate(engine_context(), as_of)
+    for notice in res.calendar_notices:
+        get_run_logger().warning(notice)
+    return {"created": res.created, "moved": res.moved, "total": res.total}
+
+
+@task(name="sweep-obligations")
+def sweep_task(as_of: dt.datetime) -> dict[str, Any]:
+    """One set-based sweep: enqueue the current ladder stage of every obligation that has one due."""
+    res = run_sweep(engine_context(), as_of)
+    return {"as_of": to_local(res.as_of).isoformat(), "enqueued": res.enqueued, "skipped": res.skipped,
+            "advanced": res.advanced, "lights_changed": res.lights_changed, "cancelled": res.cancelled,
+            "not_before": to_local(res.not_before).isoformat()}
+
+
+@flow(name="sweep", description="督办扫描:按督办阶梯找出当前到期的提醒、催办、督办单和提级督办,写入待发队列。")
+def sweep_flow(as_of: dt.datetime | None = None) -> dict[str, Any]:
+    """Decide which reminders and escalations are due now (or at ``as_of``) and queue them."""
+    when = as_of if as_of is not None else clock_now()
+    if when.tzinfo is None:
+        raise ValueError("as_of must carry its time zone, e.g. 2016-06-07T09:30:00+08:00")
+    generated = generate_task(when)
+    swept = sweep_task(when)
+    if generated["total"]:
+        from flows.orchestration.inspection import status_board_task
+
+        status_board_task()
+    get_run_logger().info("sweep as of %s: %s (obligations: %s)", swept["as_of"], swept, generated)
+    return {"generated": generated, "swept": swept}
+
+
+@task(name="send-queued-messages")
+def dispatch_task(as_of: dt.datetime) -> dict[str, Any]:
+    """Claim, render and send ready messages through the contacts; record every target's result."""
+    res = run_dispatch(engine_context(), contacts_sender(get_settings()), as_of)
+    return {"claimed": res.claimed, "sent": res.sent, "retrying": res.retrying, "failed": res.failed,
+            "superseded": res.superseded, "outside_hours": res.outside_hours}
+
+
+@task(name="recent-messages-artifact")
+def recent_messages_task() -> int:
+    """Refresh the `recent-messages` table artifact."""
+    ctx = engine_context()
+    with session_scope(ctx.engine) as session:
+        rows = recent_messages(session=session, limit=50)
+    table = [
+        {"时间": to_local(r["sent_at"]).strftime("%Y-%m-%d %H:%M") if r["sent_at"] else "—",
+         "状态": r["status"], "阶段": r["stage"], "级别": r["level"], "收件标签": r["recipient"],
+         "标题": r["title"] or "", "尝试次数": r["attempts"], "错误": r["last_error"] or ""}
+        for r in rows
+    ]
+    create_table_artifact(key="recent-messages", table=table, description="最近发送的督办消息(最新在前)")
+    return len(table)
+
+
+@flow(name="dispatch", description="发送待发队列中的督办消息(仅在工作日工作时间),失败自动重试。")
+def dispatch_flow() -> dict[str, Any]:
+    """Send what is queued and ready; outside working hours nothing is sent."""
+    result = dispatch_task(clock_now())
+    recent_messages_task()
+    get_run_logger().info("dispatch: %s", result)
+    return result

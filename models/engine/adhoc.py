@@ -1,0 +1,96 @@
+"""Obligations duban creates itself — a meeting's action items, an inspection's rectifications — and closing
+any obligation. These are chased by the same ladder and sweep as the plan's own duties.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from models.engine.workdays import day_index, ensure_years
+from models.enums import DutyKind, HolidayPolicy, Responsible
+from models.rules.calendar import WorkingCalendar
+from models.rules.ladder import EscalationSpec, first_offset
+from models.tables.engine import Obligation, ObligationEvent
+from models.tables.plan import Duty, Plan, Unit
+
+SYSTEM_DUTIES = {
+    "action-item": (DutyKind.ACTION_ITEM, "联席会议议定事项"),
+    "rectification": (DutyKind.RECTIFICATION, "督查整改"),
+}
+CLOSED_STATUSES = ("submitted", "accepted", "waived", "closed")
+
+
+def ensure_system_duties(*, session: Session, plan_id: int) -> dict[str, Duty]:
+    """The plan's system duties (action-item, rectification), created on first use; owned by the coordinator."""
+    plan = session.get(Plan, plan_id)
+    assert plan is not None
+    owner = session.exec(select(Unit).where(Unit.plan_id == plan_id, Unit.name == plan.coordinator)).one()
+    out: dict[str, Duty] = {}
+    for code, (kind, title) in SYSTEM_DUTIES.items():
+        duty = session.exec(select(Duty).where(Duty.plan_id == plan_id, Duty.code == code)).first()
+        if duty is None:
+            duty = Duty(plan_id=plan_id, code=code, kind=kind, title=title, owner_id=owner.id or 0,
+                        responsible=Responsible.OWNER, schedule={}, holiday_policy=HolidayPolicy.ROLL_FORWARD,
+                        position=1000, system=True)
+            session.add(duty)
+            session.flush()
+        out[code] = duty
+    return out
+
+
+def create_adhoc_obligation(
+    *,
+    session: Session,
+    duty: Duty,
+    unit_id: int,
+    title: str,
+    nominal_due_on: dt.date,
+    source: str,
+    now: dt.datetime,
+    cal: WorkingCalendar,
+    escalation: EscalationSpec,
+) -> Obligation:
+    """Create (or find, when ``source`` was seen before) an obligation outside the plan's schedule."""
+    existing = session.exec(select(Obligation).where(
+        Obligation.duty_id == duty.id, Obligation.unit_id == unit_id, Obligation.period == source)).first()
+    if existing is not None:
+        return existing
+    due = cal.effective_due(nominal_due_on, duty.holiday_policy)
+    ensure_years(session, cal, due.effective.year - 1, due.effective.year + 1)
+    due_wd = day_index(session, due.effective)
+    ob = Obligation(
+        plan_id=duty.plan_id, duty_id=duty.id or 0, unit_id=unit_id, period=source, nominal_due_on=nominal_due_on,
+        due_on=due.effective, holiday_policy=due.policy.value, holiday_rule=due.rule,
+        calendar_source=cal.year_info(due.effective.year).source.value, due_wd=due_wd,
+        next_wd=due_wd + first_offset(escalation.for_duty(duty.code)), created_at=now, updated_at=now,
+        title=title[:500], source=source[:64],
+    )
+    session.add(ob)
+    session.flush()
+    session.add(ObligationEvent(obligation_id=ob.id or 0, at=now, kind="created", new="open", note=source))
+    return ob
+
+
+def close_obligation(*, session: Session, obligation_id: int, status: str, now: dt.datetime, note: str = "") -> bool:
+    """Move an obligation out of ``open`` (the ladder stops; pending messages are cancelled by the next sweep).
+
+    Returns:
+        True if it was open.
+    """
+    if status not in CLOSED_STATUSES:
+        raise ValueError(f"unknown closing status {status!r}; known: {', '.join(CLOSED_STATUSES)}")
+    changed = session.execute(
+        sa.update(Obligation.__table__)  # type: ignore[attr-defined]
+        .where(Obligation.__table__.c.id == obligation_id, Obligation.__table__.c.status == "open")  # type: ignore[attr-defined]
+        .values(status=status, closed_at=now, next_wd=None, updated_at=now)
+    ).rowcount
+    if changed:
+        session.add(ObligationEvent(obligation_id=obligation_id, at=now, kind="status", old="open", new=status,
+                                    note=note[:500]))
+        session.execute(sa.text("UPDATE outbox SET status = 'cancelled' WHERE status = 'pending' "
+                                "AND obligation_id = :id AND stage NOT IN ('failure', 'test', 'info')"),
+                        {"id": obligation_id})
+    return bool(changed)

@@ -1,0 +1,188 @@
+"""Obligations: one per responsible unit per period of each duty, generated idempotently from the plan.
+
+Each carries its nominal and effective due dates, the holiday rule applied, the calendar data used,
+and the working-day index at which its first ladder stage falls due. Generating twice inserts nothing
+new; a changed calendar or holiday policy moves the due dates of obligations still open, with history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from models.engine.workdays import ensure_years
+from models.enums import Responsible
+from models.plan.schema import DutySpec, PlanSpec
+from models.plan.store import find_plan
+from models.rules.calendar import WorkingCalendar
+from models.rules.ladder import EscalationSpec, first_offset
+from models.tables.engine import Obligation, ObligationEvent
+from models.tables.plan import Duty, Unit
+
+
+def _day(year: int, md: str) -> dt.date:
+    month, day = (int(x) for x in md.split("-"))
+    if (month, day) == (2, 29):
+        try:
+            return dt.date(year, 2, 29)
+        except ValueError:
+            return dt.date(year, 2, 28)  # 02-29 in a common year: the last day of February
+    return dt.date(year, month, day)
+
+
+def nominal_dates(plan: PlanSpec, duty: DutySpec, cal: WorkingCalendar) -> list[dt.date]:
+    """The nominal due dates of a duty over the plan period, in order."""
+    return [nominal for _period, nominal in duty_periods(plan, duty, cal)]
+
+
+def duty_periods(plan: PlanSpec, duty: DutySpec, cal: WorkingCalendar) -> list[tuple[str, dt.date]]:
+    """(period key, nominal due date) of each period of a duty, in order.
+
+    The key is the nominal date, except for a duty due relative to another (an inspection after each
+    report): its key is the other duty's period, so the obligation keeps its identity when that duty's
+    effective date moves (a changed holiday policy or calendar) and only its due date follows.
+    """
+    sched = duty.schedule
+    if sched.after is not None:
+        base = next(d for d in plan.duties if d.code == sched.after)
+        out = []
+        for period, nominal in duty_periods(plan, base, cal):
+            effective = cal.effective_due(nominal, base.holiday_policy).effective
+            out.append((period, cal.add_working_days(effective, sched.offset_working_days)))
+        return out
+    start = sched.from_ or dt.date(plan.period.start, 1, 1)
+    end = sched.until or dt.date(plan.period.end, 12, 31)
+    days = [_day(y, md) for y in range(start.year, end.year + 1) for md in sched.dates]
+    return [(d.isoformat(), d) for d in sorted(days) if start <= d <= end]
+
+
+def responsible_units(plan: PlanSpec, duty: DutySpec) -> list[str]:
+    """Names of the units that must act on each period of ``duty``."""
+    if duty.responsible is Responsible.LOCALITIES:
+        return plan.locality_names
+    if duty.responsible is Responsible.MEMBERS:
+        return list(duty.members)
+    return [duty.owner]
+
+
+@dataclass
+class GenerateResult:
+    """What obligation generation did."""
+
+    created: int
+    moved: int
+    total: int
+    years: tuple[int, int]
+    calendar_notices: list[str]
+
+
+def _insert_ignore(session: Session, rows: list[dict[str, object]]) -> int:
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    table = Obligation.__table__  # type: ignore[attr-defined]
+    ins = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    stmt = ins.on_conflict_do_nothing(index_elements=["duty_id", "unit_id", "period"])
+    count = sa.select(sa.func.count()).select_from(table)
+    before = session.execute(count).scalar_one()
+    for i in range(0, len(rows), 5000):
+        session.execute(stmt, rows[i:i + 5000])
+    # Counted, because executemany reports no reliable rowcount on every driver.
+    return int(session.execute(count).scalar_one() - before)
+
+
+def generate_obligations(
+    plan_code: str | None, *, session: Session, cal: WorkingCalendar, escalation: EscalationSpec, now: dt.datetime
+) -> GenerateResult:
+    """Create the obligations of every duty of a stored plan (idempotent) and refresh open due dates."""
+    from models.plan.store import read_plan
+
+    plan_row = find_plan(plan_code, session=session)
+    plan = read_plan(plan_row.code, session=session)
+    pid = plan_row.id
+    assert pid is not None
+    units = {u.name: u.id or 0 for u in session.exec(select(Unit).where(Unit.plan_id == pid))}
+    duties = {d.code: d.id or 0 for d in session.exec(select(Duty).where(Duty.plan_id == pid))}
+
+    wanted: list[tuple[DutySpec, str, dt.date]] = [
+        (duty, period, nominal) for duty in plan.duties for period, nominal in duty_periods(plan, duty, cal)
+    ]
+    years = (min([plan.period.start] + [n.year for _, _, n in wanted]) - 1,
+             max([plan.period.end] + [n.year for _, _, n in wanted]) + 1)
+    ensure_years(session, cal, *years)
+    idx = dict(session.execute(sa.text(
+        "SELECT day, idx FROM workday WHERE day BETWEEN :a AND :b"
+    ), {"a": dt.date(years[0], 1, 1), "b": dt.date(years[1], 12, 31)}).all())
+    idx = {(d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))): int(i) for d, i in idx.items()}
+
+    rows: list[dict[str, object]] = []
+    targets: dict[tuple[int, int, str], dict[str, object]] = {}
+    for duty, period, nominal in wanted:
+        due = cal.effective_due(nominal, duty.holiday_policy)
+        source = cal.year_info(due.effective.year).source.value
+        due_wd = idx[due.effective]
+        start = due_wd + first_offset(escalation.for_duty(duty.code))
+        for name in responsible_units(plan, duty):
+            row = {
+                "plan_id": pid, "duty_id": duties[duty.code], "unit_id": units[name],
+                "period": period, "nominal_due_on": nominal, "due_on": due.effective,
+                "holiday_policy": due.policy.value, "holiday_rule": due.rule, "calendar_source": source,
+                "due_wd": due_wd, "status": "open", "light": "none", "level": -1, "stage_seq": -1,
+                "next_wd": start, "created_at": now, "updated_at": now,
+            }
+            rows.append(row)
+            targets[(duties[duty.code], units[name], period)] = row
+    created = _insert_ignore(session, rows)
+    moved = _refresh_due_dates(session, pid, targets, now)
+    total = session.execute(
+        sa.select(sa.func.count()).select_from(Obligation).where(col(Obligation.plan_id) == pid)
+    ).scalar_one()
+    return GenerateResult(created=created, moved=moved, total=int(total), years=years,
+                          calendar_notices=list(cal.notices))
+
+
+def _as_date(value: object) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _refresh_due_dates(
+    session: Session, pid: int, targets: dict[tuple[int, int, str], dict[str, object]], now: dt.datetime
+) -> int:
+    """Move the due dates of open obligations whose calendar or holiday policy changed."""
+    moved = 0
+    # Compare on plain columns (cheap on every sweep); load full rows only for the few that moved.
+    keys = session.execute(sa.text(
+        "SELECT id, duty_id, unit_id, period, due_on, due_wd, holiday_rule FROM obligation "
+        "WHERE plan_id = :p AND status = 'open'"
+    ), {"p": pid}).all()
+    changed = [oid for oid, duty, unit, period, due_on, due_wd, rule in keys
+               if (want := targets.get((duty, unit, period))) is not None
+               and (_as_date(due_on), due_wd, rule) != (want["due_on"], want["due_wd"], want["holiday_rule"])]
+    if not changed:
+        return 0
+    for ob in session.exec(select(Obligation).where(col(Obligation.id).in_(changed))):
+        want = targets.get((ob.duty_id, ob.unit_id, ob.period))
+        if want is None or (ob.due_on, ob.due_wd, ob.holiday_rule) == (
+            want["due_on"], want["due_wd"], want["holiday_rule"]
+        ):
+            continue
+        assert isinstance(want["due_wd"], int)
+        shift = want["due_wd"] - ob.due_wd
+        session.add(ObligationEvent(obligation_id=ob.id or 0, at=now, kind="due", old=ob.due_on.isoformat(),
+                                    new=str(want["due_on"]), note=str(want["holiday_rule"])))
+        ob.nominal_due_on = want["nominal_due_on"]  # type: ignore[assignment]
+        ob.due_on = want["due_on"]  # type: ignore[assignment]
+        ob.due_wd = want["due_wd"]
+        ob.holiday_rule = str(want["holiday_rule"])
+        ob.holiday_policy = str(want["holiday_policy"])
+        ob.calendar_source = str(want["calendar_source"])
+        if ob.next_wd is not None:
+            ob.next_wd += shift
+        ob.updated_at = now
+        moved += 1
+    session.flush()
+    return moved

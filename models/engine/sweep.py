@@ -1,0 +1,206 @@
+"""The sweep: which reminders and escalations are due now, decided set-based in SQL.
+
+One sweep, for all open obligations at once:
+
+1. cancels pending messages of obligations that are no longer open;
+2. enqueues an outbox row per recipient for the ladder stage each obligation has reached *now* —
+   earlier stages it never got (after downtime) are written as ``skipped`` rows, so what was skipped
+   is on record and is never sent late; the unique key (obligation, stage key, recipient) makes a
+   second enqueue a no-op, so sweeps may run twice, concurrently, or after a crash;
+3. advances each swept obligation's ``next_wd`` to the working day its next stage falls due, so the
+   next sweep reads only the rows that have something due (an index range scan);
+4. updates the lights (blue near the due date, red overdue and sticky) and records each change.
+
+The ladder is inlined as a VALUES table; no per-obligation Python runs here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from models.dates import to_local
+from models.db import AwareDateTime
+from models.engine.workdays import day_index, ensure_years
+from models.rules.calendar import WorkingCalendar, WorkingHours, next_send_time
+from models.rules.ladder import NO_NEXT, UNIT_ROLES, EscalationSpec
+from models.tables.plan import Duty
+
+SWEEP_LOCK = 0x6475_6261  # "duba": the PostgreSQL advisory lock sweeps take turns on
+BLUE_WINDOW = 5  # working days before the effective due date in which an open obligation shows blue
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did."""
+
+    as_of: dt.datetime
+    today_idx: int
+    not_before: dt.datetime
+    cancelled: int = 0
+    enqueued: int = 0
+    skipped: int = 0
+    advanced: int = 0
+    lights_changed: int = 0
+    calendar_notices: list[str] = field(default_factory=list)
+
+
+def _light_sql(p: str) -> tuple[str, str]:
+    """The new light, and the condition under which an open obligation's light changes (columns prefixed)."""
+    new = f"CASE WHEN :k - {p}due_wd >= 1 THEN 'red' ELSE 'blue' END"
+    changing = (f"{p}status = 'open' AND {p}light IN ('none', 'blue', 'yellow') AND {p}due_wd <= :k + {BLUE_WINDOW} "
+                f"AND {p}light <> {new} AND NOT ({p}light = 'yellow' AND :k - {p}due_wd < 1)")
+    return new, changing
+
+
+def _changed(session: Session, result: Any) -> int:
+    """Rows a DML statement changed. Python's sqlite3 reports -1 for statements that start with WITH."""
+    if result.rowcount >= 0:
+        return int(result.rowcount)
+    return int(session.execute(sa.text("SELECT changes()")).scalar_one())
+
+
+def _ladder_values(session: Session, escalation: EscalationSpec) -> tuple[str, str, dict[str, object]]:
+    """VALUES lists for the stages and audiences of every duty's ladder, with their bind parameters."""
+    stages: list[str] = []
+    audience: list[str] = []
+    params: dict[str, object] = {}
+    for duty_id, code in session.exec(select(Duty.id, Duty.code)):
+        ladder = escalation.for_duty(code)
+        n = len(ladder.stages)
+        for seq, s in enumerate(ladder.stages):
+            nxt = ladder.stages[seq + 1].offset if seq + 1 < n else NO_NEXT
+            rep = ladder.repeat_every if seq + 1 == n else 0
+            p = f"s{duty_id}_{seq}"
+            params[p] = s.stage.value
+            stages.append(f"({int(duty_id or 0)}, {seq}, :{p}, {s.resolved_level}, {s.offset}, {nxt}, {rep})")
+            for role in s.audience:
+                q = f"r{duty_id}_{seq}_{role.value}"
+                params[q] = role.value
+                audience.append(f"({int(duty_id or 0)}, {seq}, :{q}, {1 if role in UNIT_ROLES else 0})")
+    if not stages:
+        stages.append("(-1, 0, 'none', 0, 0, 0, 0)")
+        audience.append("(-1, 0, 'none', 0)")
+    return ",\n".join(stages), ",\n".join(audience), params
+
+
+def sweep(
+    *,
+    session: Session,
+    cal: WorkingCalendar,
+    escalation: EscalationSpec,
+    now: dt.datetime,
+    hours: WorkingHours | None = None,
+) -> SweepResult:
+    """Run one sweep as of ``now`` (aware). The caller commits."""
+    hours = hours or WorkingHours()
+    if session.get_bind().dialect.name == "postgresql":
+        # Sweeps take turns (SQLite's single writer does the same there): a concurrent second sweep
+        # waits, then finds nothing left to do.
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SWEEP_LOCK})
+    local_today = to_local(now).date()
+    ensure_years(session, cal, local_today.year - 1, local_today.year + 1)
+    k = day_index(session, local_today)
+    not_before = next_send_time(cal, now, hours)
+    result = SweepResult(as_of=now, today_idx=k, not_before=not_before)
+    stage_values, audience_values, params = _ladder_values(session, escalation)
+    ts = AwareDateTime()
+    binds = [sa.bindparam("now", type_=ts), sa.bindparam("nb", type_=ts)]
+    common = {**params, "k": k, "now": now, "nb": not_before}
+    ladder_cte = (
+        f"st(duty_id, seq, stage, lvl, off, next_off, rep) AS (VALUES {stage_values}),\n"
+        f"aud(duty_id, seq, role, per_unit) AS (VALUES {audience_values})"
+    )
+
+    # 1. Pending messages of obligations that were closed meanwhile are not sent.
+    result.cancelled = _changed(session, session.execute(sa.text(
+        "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending' AND EXISTS (SELECT 1 FROM obligation o "
+        "WHERE o.id = outbox.obligation_id AND o.status <> 'open')"
+    )))
+
+    # 2. Enqueue the current stage of each obligation with something due; earlier stages it never got
+    #    are recorded as skipped. Repeats of the last stage get their own key (repeat@<offset>).
+    enqueue = sa.text(f"""
+WITH {ladder_cte},
+due AS MATERIALIZED (
+    SELECT o.id AS oid, o.unit_id, o.duty_id, o.stage_seq, (:k - o.due_wd) AS d
+    FROM obligation o
+    WHERE o.status = 'open' AND o.next_wd <= :k
+),
+hit AS (
+    SELECT due.oid, due.unit_id, due.duty_id, due.stage_seq, st.seq, st.stage, st.lvl, st.off, st.rep,
+           CASE WHEN st.next_off > due.d THEN 1 ELSE 0 END AS is_current,
+           CASE WHEN st.rep > 0 AND due.d >= st.off + st.rep THEN (due.d - st.off) / st.rep ELSE 0 END AS step
+    FROM due JOIN st ON st.duty_id = due.duty_id AND st.off <= due.d AND st.seq >= due.stage_seq
+)
+INSERT INTO outbox (obligation_id, stage_key, stage, level, recipient, role, status, attempts,
+                    not_before, next_attempt_at, created_at)
+SELECT hit.oid,
+       CASE WHEN hit.step > 0 AND hit.is_current = 1 THEN 'repeat@' || CAST(hit.off + hit.step * hit.rep AS TEXT)
+            ELSE hit.stage || '@' || CAST(hit.off AS TEXT) END,
+       CASE WHEN hit.step > 0 AND hit.is_current = 1 THEN 'repeat' ELSE hit.stage END,
+       hit.lvl,
+       CASE WHEN aud.per_unit = 1 THEN 'unit-' || u.code || '+role-' || aud.role ELSE 'role-' || aud.role END,
+       aud.role,
+       CASE WHEN hit.is_current = 1 THEN 'pending' ELSE 'skipped' END,
+       0, :nb, :nb, :now
+FROM hit
+JOIN aud ON aud.duty_id = hit.duty_id AND aud.seq = hit.seq
+JOIN unit u ON u.id = hit.unit_id
+WHERE (hit.is_current = 1 AND :current = 1) OR (hit.is_current = 0 AND :current = 0 AND hit.seq > hit.stage_seq)
+ON CONFLICT (obligation_id, stage_key, recipient) DO NOTHING
+""").bindparams(*binds)
+    result.skipped = _changed(session, session.execute(enqueue, {**common, "current": 0}))
+    result.enqueued = _changed(session, session.execute(enqueue, {**common, "current": 1}))
+
+    # 3. Lights: blue within BLUE_WINDOW working days of the due date, red once overdue (sticky). The
+    #    history rows are written first, while the old values are still there.
+    new_light, changing = _light_sql("")
+    result.lights_changed = _changed(session, session.execute(sa.text(
+        "INSERT INTO obligation_event (obligation_id, at, kind, old, new, note) "
+        f"SELECT id, :now, 'light', light, {new_light}, '' FROM obligation WHERE {changing}"
+    ).bindparams(binds[0]), {"k": k, "now": now}))
+    q_new_light, q_changing = _light_sql("obligation.")
+
+    # 4. Advance: remember the stage reached, when the next one falls due, and the light (one write per row).
+    # The current stage is looked up per due row (a correlated subquery over the small VALUES list), so the
+    # due rows are read once, through the (status, next_wd) index.
+    current = ("st.duty_id = obligation.duty_id AND st.off <= :k - obligation.due_wd "
+               "AND st.next_off > :k - obligation.due_wd")
+    advance = sa.text(f"""
+WITH {ladder_cte}
+UPDATE obligation SET (stage_seq, level, next_wd, light, updated_at) = (
+    SELECT st.seq,
+           CASE WHEN st.lvl > obligation.level THEN st.lvl ELSE obligation.level END,
+           CASE WHEN st.next_off < {NO_NEXT} THEN obligation.due_wd + st.next_off
+                WHEN st.rep > 0 THEN obligation.due_wd + st.off
+                     + ((:k - obligation.due_wd - st.off) / st.rep + 1) * st.rep
+                ELSE NULL END,
+           CASE WHEN {q_changing} THEN {q_new_light} ELSE obligation.light END,
+           :now
+    FROM st WHERE {current})
+WHERE obligation.status = 'open' AND obligation.next_wd <= :k AND EXISTS (SELECT 1 FROM st WHERE {current})
+""").bindparams(*binds[:1])
+    result.advanced = _changed(
+        session, session.execute(advance, {k_: v for k_, v in common.items() if k_ != "nb"})
+    )
+
+    # 5. Lights of the obligations that reached no stage today.
+    session.execute(sa.text(
+        f"UPDATE obligation SET light = {new_light}, updated_at = :now WHERE {changing}"
+    ).bindparams(binds[0]), {"k": k, "now": now})
+    result.calendar_notices = list(cal.notices)
+    return result
+
+
+def due_floor_query(session: Session, k: int) -> int:
+    """The bare indexed query selecting the obligations a sweep at index ``k`` has work for (the floor)."""
+    return int(session.execute(sa.text(
+        "SELECT COUNT(*) FROM obligation WHERE status = 'open' AND next_wd <= :k"
+    ), {"k": k}).scalar_one())
+
+

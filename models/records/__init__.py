@@ -1,0 +1,1 @@
+"""What the duty flows record: progress reports and allocations, meetings and minutes."""

@@ -1,0 +1,169 @@
+"""The escalation ladder (督办阶梯): stages at working-day offsets from the effective due date.
+
+A ladder is data (``config/escalation.yaml``): per duty code, with a default. This module validates it
+and answers, as a pure function, which stage an obligation has reached ``d`` working days after its
+due date — the same rule the sweep evaluates in SQL (:mod:`models.engine.sweep`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from models.errors import DubanError
+
+NO_NEXT = 1_000_000  # "no next stage" as a number, so that SQL compares it without NULL handling
+
+
+class LadderError(DubanError):
+    """Raised when the escalation ladder file is invalid."""
+
+
+class Stage(StrEnum):
+    """Kinds of ladder stage."""
+
+    REMINDER = "reminder"
+    URGE = "urge"
+    NOTICE = "notice"
+    ESCALATE = "escalate"
+    REPEAT = "repeat"
+
+
+class Role(StrEnum):
+    """Audiences a stage can address."""
+
+    HANDLER = "handler"
+    HEAD = "head"
+    COORDINATOR = "coordinator"
+    LEADER = "leader"
+
+
+UNIT_ROLES = frozenset({Role.HANDLER, Role.HEAD})
+DEFAULT_LEVEL = {Stage.REMINDER: 0, Stage.URGE: 1, Stage.NOTICE: 2, Stage.ESCALATE: 3}
+
+
+class StageSpec(BaseModel):
+    """One rung of a ladder."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stage: Stage
+    offset: int = Field(ge=-60, le=250, description="Working days from the effective due date")
+    audience: list[Role] = Field(min_length=1)
+    level: int | None = Field(default=None, ge=0, le=9)
+    template: str | None = None
+
+    @property
+    def resolved_level(self) -> int:
+        return self.level if self.level is not None else DEFAULT_LEVEL.get(self.stage, 0)
+
+    @property
+    def resolved_template(self) -> str:
+        return self.template or self.stage.value
+
+
+class LadderSpec(BaseModel):
+    """A whole ladder: stages in increasing offset, and the repeat interval of the last one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stages: list[StageSpec] = Field(min_length=1)
+    repeat_every: int = Field(default=0, ge=0, le=120)
+
+    @model_validator(mode="after")
+    def _increasing(self) -> LadderSpec:
+        offsets = [s.offset for s in self.stages]
+        if offsets != sorted(set(offsets)):
+            raise ValueError(f"stage offsets must be strictly increasing, got {offsets}")
+        levels = [s.resolved_level for s in self.stages]
+        if levels != sorted(levels):
+            raise ValueError(f"levels must never go down along the ladder, got {levels}")
+        if any(s.stage is Stage.REPEAT for s in self.stages):
+            raise ValueError("'repeat' is not a stage to list: set repeat_every instead")
+        return self
+
+
+class EscalationSpec(BaseModel):
+    """The escalation file: a default ladder and per-duty overrides."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    default: LadderSpec
+    duties: dict[str, LadderSpec] = Field(default_factory=dict)
+
+    def for_duty(self, code: str) -> LadderSpec:
+        return self.duties.get(code, self.default)
+
+
+def load_escalation(path: Path) -> EscalationSpec:
+    """Read and validate the ladder file.
+
+    Raises:
+        LadderError: naming the file, the path inside it and the problem.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LadderError(f"{path}: no such file") from None
+    except yaml.YAMLError as exc:
+        raise LadderError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return EscalationSpec.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise LadderError(f"{path}: {where}: {first['msg']}{more}") from None
+
+
+@dataclass(frozen=True)
+class Step:
+    """The stage an obligation has reached: which rung, which repeat, and when the next falls due."""
+
+    seq: int
+    stage: Stage
+    level: int
+    offset: int  # working-day offset of this step (for repeats: of this repeat)
+    audience: tuple[Role, ...]
+    template: str
+    next_offset: int | None  # working-day offset of the next step, None when none follows
+
+    @property
+    def key(self) -> str:
+        """The decision's identity, part of the outbox dedupe key."""
+        return f"{self.stage.value}@{self.offset}"
+
+
+def step_at(ladder: LadderSpec, d: int) -> Step | None:
+    """The current step ``d`` working days after the effective due date (negative: before); None if none yet.
+
+    This is the rule the SQL sweep implements; tests hold the two against each other.
+    """
+    current = None
+    for seq, s in enumerate(ladder.stages):
+        if s.offset <= d:
+            current = seq
+    if current is None:
+        return None
+    s = ladder.stages[current]
+    last = current == len(ladder.stages) - 1
+    if not last:
+        nxt = ladder.stages[current + 1].offset
+        return Step(current, s.stage, s.resolved_level, s.offset, tuple(s.audience), s.resolved_template, nxt)
+    if ladder.repeat_every <= 0:
+        return Step(current, s.stage, s.resolved_level, s.offset, tuple(s.audience), s.resolved_template, None)
+    n = (d - s.offset) // ladder.repeat_every
+    offset = s.offset + n * ladder.repeat_every
+    stage = Stage.REPEAT if n > 0 else s.stage
+    template = Stage.REPEAT.value if n > 0 else s.resolved_template
+    return Step(current, stage, s.resolved_level, offset, tuple(s.audience), template,
+                offset + ladder.repeat_every)
+
+
+def first_offset(ladder: LadderSpec) -> int:
+    """Working-day offset of the ladder's first stage."""
+    return ladder.stages[0].offset

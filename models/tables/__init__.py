@@ -1,0 +1,1 @@
+"""SQLModel tables: the loaded plan (``plan``), the duty engine (``engine``), the duty flows' records (``duties``)."""

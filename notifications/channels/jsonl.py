@@ -1,0 +1,44 @@
+"""A sender that writes one JSON object per message per recipient, one per line (for `duban simulate`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import IO
+
+from models.dates import to_local
+from notifications.delivery.dispatch import Job, Outcome
+from notifications.delivery.outbox import TargetOutcome
+
+
+class JsonlSender:
+    """Writes each job as a JSON line instead of delivering it; every send succeeds."""
+
+    def __init__(self, stream: IO[str], clock: Callable[[], datetime]) -> None:
+        self.stream = stream
+        self.clock = clock
+        self.count = 0
+
+    def send(self, job: Job) -> Outcome:
+        record = {
+            "sent_at": to_local(self.clock()).isoformat(timespec="seconds"),
+            "outbox": job.outbox_id,
+            "obligation": job.meta.get("obligation"),
+            "duty": job.meta.get("duty", job.stage),
+            "duty_code": job.meta.get("duty_code"),
+            "unit": job.meta.get("unit"),
+            "level": job.level,
+            "stage": job.stage,
+            "stage_key": job.meta.get("stage_key"),
+            "role": job.role,
+            "due_on": job.meta.get("due_on"),
+            "nominal_due_on": job.meta.get("nominal_due_on"),
+            "holiday_rule": job.meta.get("holiday_rule"),
+            "tags": job.recipient.split("+"),
+            "title": job.message.title,
+            "body": job.message.body,
+        }
+        self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.count += 1
+        return Outcome(targets=(TargetOutcome(url="jsonl://", service="jsonl", ok=True),))

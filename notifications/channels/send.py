@@ -1,0 +1,368 @@
+"""Send one rendered message to one recipient through Apprise, with an honest result per target.
+
+Honest means three things Apprise 2.0 does not do on its own (docs/platform-notes.md, "Apprise 2.0"):
+
+* a recipient no contact matches is a failure, not a silent success (routing: :mod:`notifications.channels.contacts`);
+* WeCom/DingTalk/Feishu/Lark/ServerChan bots answer a rejected message with HTTP 200 and a JSON error
+  code, which Apprise reports as SUCCESS: we read the vendor's reply ourselves (:class:`_RequestsTap`);
+* no key or password from the contacts file reaches a result, an error or a log line (:class:`Scrubber`).
+
+Retries are not ours here and not Apprise's (no ``?retry=``): the durable outbox retries a failed row.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import re
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import quote, unquote
+
+import apprise
+import requests
+
+from notifications.channels.contacts import Contacts, Recipient, quiet_apprise_logging
+from notifications.messages.render import truncation_marker
+
+_log = logging.getLogger(__name__)
+
+WECOM_TEXT_LIMIT = 2048  # bytes of UTF-8, the vendor's limit (Apprise counts characters)
+BYTE_LIMITED_SERVICES = frozenset({"wecombot", "wechat"})
+
+# Services whose plugin judges only the HTTP status; the vendor's verdict is a JSON code in a 200 reply.
+# service -> (code key, message key); a code of 0 means accepted.
+VENDOR_REPLY_KEYS: dict[str, tuple[str, str]] = {
+    "wecombot": ("errcode", "errmsg"),
+    "dingtalk": ("errcode", "errmsg"),
+    "feishu": ("code", "msg"),
+    "lark": ("code", "msg"),
+    "schan": ("code", "message"),
+}
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """What happened at one contact: ``url`` is masked, ``detail`` is scrubbed of secrets."""
+
+    url: str
+    service: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """The result of one send: ``ok`` only when at least one target matched and every matched target accepted."""
+
+    ok: bool
+    targets: list[TargetResult] = field(default_factory=list)
+    error: str | None = None
+
+
+# --- secrets -------------------------------------------------------------------------------------
+
+_SPLIT = re.compile(r"[/:@?&=#,;\s]+")
+MIN_SECRET_LEN = 4  # shorter fragments would mangle ordinary words; real keys and passwords are longer
+
+
+def secrets_of(server: Any) -> set[str]:
+    """Secret-looking strings of one configured server.
+
+    Two sources, because neither alone is complete: the values of the plugin's ``private`` template tokens
+    (bot keys, tokens, passwords, as the plugin holds them), and every URL fragment that
+    ``url(privacy=True)`` hides compared to ``url(privacy=False)``.
+    """
+    found: set[str] = set()
+    for name, spec in getattr(server, "template_tokens", {}).items():
+        if isinstance(spec, dict) and spec.get("private"):
+            value = getattr(server, name, None)
+            if isinstance(value, str):
+                found.add(value)
+    try:
+        full, masked = unquote(str(server.url(privacy=False))), unquote(str(server.url(privacy=True)))
+    except Exception:  # noqa: BLE001 - a plugin that cannot print its URL just contributes its tokens
+        full = masked = ""
+    found |= set(_SPLIT.split(full)) - set(_SPLIT.split(masked))
+    found = {s for s in found if len(s) >= MIN_SECRET_LEN}
+    return found | {quote(s, safe="") for s in found}
+
+
+class Scrubber:
+    """Replaces every known secret in a text with ``****``."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: set[str] = set()
+        self._ordered: list[str] = []
+        self._lock = threading.Lock()
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        with self._lock:
+            self._secrets |= {s for s in secrets if len(s) >= MIN_SECRET_LEN}
+            # Longest first, so a secret that contains another is replaced whole.
+            self._ordered = sorted(self._secrets, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._ordered:
+            if secret in text:
+                text = text.replace(secret, "****")
+        return text
+
+
+class _ScrubFilter(logging.Filter):
+    """Scrubs a logger's records (Apprise's quote rejected keys and vendor replies; urllib3's, request URLs)."""
+
+    def __init__(self, scrub: Scrubber) -> None:
+        super().__init__()
+        self.scrub = scrub
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = self.scrub(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+_GLOBAL_SCRUB = Scrubber()
+_filter_lock = threading.Lock()
+
+
+# Logger filters see only records logged on that very logger: name the ones that print URLs.
+SCRUBBED_LOGGERS = ("apprise", "urllib3.connectionpool")
+
+
+def _install_log_scrubbing(secrets: Iterable[str]) -> None:
+    """Defence in depth behind :func:`quiet_apprise_logging`, should someone turn DEBUG back on."""
+    _GLOBAL_SCRUB.add(secrets)
+    with _filter_lock:
+        for name in SCRUBBED_LOGGERS:
+            logger = logging.getLogger(name)
+            if not any(isinstance(f, _ScrubFilter) for f in logger.filters):
+                logger.addFilter(_ScrubFilter(_GLOBAL_SCRUB))
+
+
+# --- the vendor reply ----------------------------------------------------------------------------
+
+_replies: ContextVar[list[Any] | None] = ContextVar("duban_vendor_replies", default=None)
+_tap_lock = threading.Lock()
+
+
+class _RequestsTap:
+    """Stands in for the ``requests`` module inside the few bot plugins whose vendor reply we must read.
+
+    Why this way: those plugins call the module-level ``requests.post(...)`` and keep the response in a
+    local variable, so neither a hook argument nor a subclass can see it short of copying their
+    ``send()``. Replacing the name ``requests`` in *those plugin modules only* with this pass-through
+    keeps every argument, timeout and exception exactly as Apprise wrote it; it records the response
+    only while :func:`_capture_replies` is active in the current context (Apprise copies the context
+    into its worker threads), so other users of the same plugins are unaffected.
+    """
+
+    def __init__(self, real: ModuleType) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def post(self, *args: Any, **kwargs: Any) -> Any:
+        response = self._real.post(*args, **kwargs)
+        sink = _replies.get()
+        if sink is not None:
+            sink.append(response)
+        return response
+
+
+def tap_plugin(server: Any) -> bool:
+    """Route the plugin module behind ``server.send`` through :class:`_RequestsTap`; False if impossible."""
+    module = inspect.getmodule(type(server).send)
+    if module is None:
+        return False
+    with _tap_lock:
+        current = getattr(module, "requests", None)
+        if isinstance(current, _RequestsTap):
+            return True
+        if current is requests:
+            module.requests = _RequestsTap(requests)  # type: ignore[attr-defined]
+            return True
+    return False
+
+
+@contextmanager
+def _capture_replies() -> Iterator[list[Any]]:
+    sink: list[Any] = []
+    token = _replies.set(sink)
+    try:
+        yield sink
+    finally:
+        _replies.reset(token)
+
+
+def vendor_verdict(service: str, replies: list[Any]) -> str | None:
+    """None when the vendor accepted every request of this send, else why not (the first refusal)."""
+    if not replies:
+        return "no reply from the vendor was seen; delivery cannot be confirmed"
+    for reply in replies:  # one per request: several only if the message was split
+        problem = _judge_reply(service, reply)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _judge_reply(service: str, reply: Any) -> str | None:
+    code_key, message_key = VENDOR_REPLY_KEYS[service]
+    status = getattr(reply, "status_code", None)
+    try:
+        data = json.loads(reply.content)
+    except (ValueError, TypeError):
+        data = None
+    if not isinstance(data, dict):
+        text = (getattr(reply, "text", "") or "")[:200]
+        return f"HTTP {status} with a reply that is not the vendor's JSON: {text!r}"
+    code = data.get(code_key, data.get("StatusCode"))  # older Feishu hooks answer StatusCode/StatusMessage
+    message = data.get(message_key, data.get("StatusMessage", ""))
+    if code is None:
+        return f"HTTP {status} without '{code_key}' in the vendor's reply: {json.dumps(data, ensure_ascii=False)[:200]}"
+    if code != 0:
+        return f"{code_key} {code}: {message}"
+    return None
+
+
+# --- trimming ------------------------------------------------------------------------------------
+
+
+def trim_utf8(text: str, limit: int, marker: str | None = None) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, never inside a character, ending in ``marker`` if cut."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    tail = truncation_marker() if marker is None else marker
+    budget = max(0, limit - len(tail.encode("utf-8")))
+    # errors="ignore" drops the partial character a byte cut may leave at the end.
+    return data[:budget].decode("utf-8", errors="ignore") + tail
+
+
+# --- the sender ----------------------------------------------------------------------------------
+
+
+def _service_of(masked_url: str) -> str:
+    return masked_url.split("://", 1)[0].lower()
+
+
+class AppriseSender:
+    """Sends messages to the contacts of one :class:`Contacts`, one target at a time."""
+
+    def __init__(self, contacts: Contacts, *, min_gap_seconds: float | None = None) -> None:
+        """Prepare to send to ``contacts``.
+
+        Args:
+            contacts: the loaded contacts.
+            min_gap_seconds: the least time between two sends to the *same* contact. Apprise's default
+                (``request_rate_per_sec``) is 5.5 s for most plugins, email included, and it also delays
+                the first send after loading; vendor bot limits (~20/minute) need only 3 s. ``None`` keeps
+                Apprise's value; 0 turns it off (the local mail catcher, simulations).
+        """
+        quiet_apprise_logging()
+        if min_gap_seconds is not None and min_gap_seconds < 0:
+            raise ValueError(f"min_gap_seconds must be >= 0, got {min_gap_seconds}")
+        self.contacts = contacts
+        secrets: set[str] = set()
+        for server in contacts.servers:
+            # The durable outbox retries; Apprise's in-memory ?retry= would be lost in a crash and would
+            # multiply sends behind the outbox's back.
+            server.retry = 0
+            if min_gap_seconds is not None:
+                server.request_rate_per_sec = float(min_gap_seconds)
+            secrets |= secrets_of(server)
+            if _service_of(str(server.url(privacy=True))) in VENDOR_REPLY_KEYS:
+                tap_plugin(server)
+        self.scrub = Scrubber(secrets)
+        _install_log_scrubbing(secrets)
+
+    def send(
+        self, recipient: Recipient, title: str, body: str, attachments: Sequence[Path] = ()
+    ) -> SendOutcome:
+        """Send ``title``/``body`` to every contact matching ``recipient``; never raises for delivery problems.
+
+        Attachments reach only the channels whose plugin carries them (mailto/mailtos, also json://); the
+        others get the text, and their result says so.
+        """
+        targets = self.contacts.targets_for(recipient)
+        if not targets:
+            error = f"no contact matches tags {recipient.key}"
+            _log.warning("send to %s: %s", recipient.key, error)
+            return SendOutcome(ok=False, targets=[], error=error)
+        missing = [str(p) for p in attachments if not Path(p).is_file()]
+        if missing:
+            return SendOutcome(ok=False, targets=[], error=f"attachment not found: {', '.join(missing)}")
+        results = [self._send_one(server, title, body, list(attachments)) for server in targets]
+        failed = [r for r in results if not r.ok]
+        summary = "; ".join(f"{r.url}: {r.detail}" for r in failed) if failed else None
+        return SendOutcome(ok=not failed, targets=results, error=summary)
+
+    def _send_one(self, server: Any, title: str, body: str, attachments: list[Path]) -> TargetResult:
+        masked = str(server.url(privacy=True))
+        service = _service_of(masked)
+        notes: list[str] = []
+        if service in BYTE_LIMITED_SERVICES:
+            # WeCom has no title field; fold it in ourselves so the byte limit covers both.
+            text = f"{title}\n{body}" if title else body
+            title, body = "", trim_utf8(text, WECOM_TEXT_LIMIT)
+            if body != text:
+                notes.append(f"body trimmed to {WECOM_TEXT_LIMIT} bytes")
+        attach = None
+        if attachments:
+            if getattr(server, "attachment_support", False):
+                attach = [str(p) for p in attachments]
+            else:
+                notes.append("this channel carries no attachments; sent without them")
+        checked = service in VENDOR_REPLY_KEYS
+        if checked and not tap_plugin(server):
+            return self._result(masked, service, False, "cannot read this plugin's vendor reply; not sent")
+        # One Apprise per target, though notify() reports per target anyway: it keeps each vendor reply
+        # tied to its own target (and bypasses Apprise's tag matching, which we did ourselves).
+        manager = apprise.Apprise(asset=self.contacts.asset)
+        manager.add(server)
+        try:
+            with _capture_replies() as replies:
+                result = manager.notify(
+                    body=body, title=title, body_format=apprise.NotifyFormat.TEXT, attach=attach
+                )
+        except Exception as exc:  # noqa: BLE001 - one target's crash must not hide the others' results
+            return self._result(masked, service, False, f"{type(exc).__name__}: {exc}")
+        with result:
+            per_target = list(result)
+            if not per_target:
+                return self._result(masked, service, False, f"not dispatched ({result.status.name})")
+            outcome = per_target[0]
+            if not outcome:
+                return self._result(masked, service, False, self._why(outcome, replies, service))
+        if checked:
+            verdict = vendor_verdict(service, replies)
+            if verdict is not None:
+                return self._result(masked, service, False, verdict)
+        return self._result(masked, service, True, "; ".join(["delivered", *notes]))
+
+    def _why(self, outcome: Any, replies: list[Any], service: str) -> str:
+        """Why Apprise reported a failure: the vendor's code if it sent one, else Apprise's last warning."""
+        if service in VENDOR_REPLY_KEYS and replies:
+            status = getattr(replies[-1], "status_code", None)
+            verdict = vendor_verdict(service, replies)
+            if verdict is not None and not verdict.startswith("HTTP"):
+                return f"HTTP {status}; {verdict}"
+        messages = [e.message for e in outcome.logs() if e.level in ("WARNING", "ERROR", "CRITICAL")]
+        return messages[-1] if messages else f"failed ({outcome.status.name})"
+
+    def _result(self, url: str, service: str, ok: bool, detail: str) -> TargetResult:
+        result = TargetResult(url=self.scrub(url), service=service, ok=ok, detail=self.scrub(detail))
+        level = logging.INFO if ok else logging.WARNING
+        _log.log(level, "%s %s: %s", result.url, "ok" if ok else "failed", result.detail)
+        return result

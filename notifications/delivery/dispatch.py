@@ -1,0 +1,242 @@
+"""The dispatcher: claim ready outbox rows, render each in Chinese, send it, record what happened.
+
+The sender is pluggable: :class:`notifications.channels.send.AppriseSender` delivers through the configured
+contacts (WeCom, DingTalk, Feishu, email…); ``duban simulate`` plugs in a JSON-lines sink. Sends
+happen only inside working hours on working days; outside them the dispatcher leaves rows waiting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from models.dates import to_local
+from models.db import session_scope
+from models.enums import HolidayPolicy
+from models.errors import DubanError
+from models.rules.calendar import Due, WorkingCalendar, WorkingHours, next_send_time
+from models.rules.ladder import EscalationSpec, Stage, step_at
+from models.tables.engine import Obligation, Outbox
+from models.tables.plan import Duty, Plan, Unit
+from notifications.delivery.outbox import RetryPolicy, TargetOutcome, claim, record_attempt, supersede_stale
+from notifications.messages.render import MessageContext, RenderedMessage, render, render_failure_report
+
+
+@dataclass(frozen=True)
+class Job:
+    """One outbox row, ready to send."""
+
+    outbox_id: int
+    recipient: str
+    role: str
+    stage: str
+    level: int
+    message: RenderedMessage
+    attachments: tuple[Path, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a sender did with one job."""
+
+    targets: tuple[TargetOutcome, ...]
+    error: str | None = None
+
+
+class Sender(Protocol):
+    """Delivers one job to every target of its recipient."""
+
+    def send(self, job: Job) -> Outcome: ...
+
+
+@dataclass
+class DispatchResult:
+    """What one dispatcher run did."""
+
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    superseded: int = 0
+    outside_hours: bool = False
+    jobs: list[Job] = field(default_factory=list)
+
+
+def worker_id() -> str:
+    """A name for this dispatcher process, unique enough to tell claims apart."""
+    return f"{socket.gethostname()[:40]}-{uuid.uuid4().hex[:8]}"
+
+
+def period_label(nominal: dt.date, frequency: str | None) -> str:
+    """A Chinese name for the period an obligation belongs to, e.g. 2016年上半年."""
+    if frequency == "semiannual":
+        return f"{nominal.year}年{'上' if nominal.month <= 6 else '下'}半年"
+    if frequency == "annual":
+        return f"{nominal.year}年度"
+    if frequency == "quarterly":
+        return f"{nominal.year}年第{(nominal.month - 1) // 3 + 1}季度"
+    if frequency == "monthly":
+        return f"{nominal.year}年{nominal.month}月"
+    return f"{nominal.year}年{nominal.month}月{nominal.day}日"
+
+
+def quoted_title(title: str) -> str:
+    """A title to put inside 《》: book-title marks inside it become 〈〉, as official writing does."""
+    return title.replace("《", "〈").replace("》", "〉")
+
+
+def _ladder_step(
+    escalation: EscalationSpec, duty_code: str, offset: int
+) -> tuple[str | None, str | None, int | None]:
+    """For the step at ``offset``: its template, and the next step's stage and offset (None after the last)."""
+    ladder = escalation.for_duty(duty_code)
+    step = step_at(ladder, offset)
+    if step is None:
+        return None, None, None
+    if step.next_offset is None:
+        return step.template, None, None
+    nxt = step_at(ladder, step.next_offset)
+    return step.template, (nxt.stage.value if nxt else None), step.next_offset
+
+
+def build_jobs(
+    *, session: Session, ids: Sequence[int], cal: WorkingCalendar, escalation: EscalationSpec, now: dt.datetime
+) -> list[tuple[Outbox, Job | str]]:
+    """Render the claimed rows (one query for their obligations, duties, units and plans).
+
+    A row that cannot be rendered (a missing template, a broken payload) comes back with the error text
+    instead of a job, so that it is recorded and retried like a failed send rather than stalling the batch.
+    """
+    rows = list(session.exec(select(Outbox).where(col(Outbox.id).in_(list(ids))).order_by(col(Outbox.id))))
+    ob_ids = {r.obligation_id for r in rows if r.obligation_id is not None}
+    obs = {o.id: o for o in session.exec(select(Obligation).where(col(Obligation.id).in_(ob_ids)))}
+    duties = {d.id: d for d in session.exec(select(Duty).where(col(Duty.id).in_({o.duty_id for o in obs.values()})))}
+    units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_({o.unit_id for o in obs.values()})))}
+    plans = {p.id: p for p in session.exec(select(Plan).where(col(Plan.id).in_({o.plan_id for o in obs.values()})))}
+    today = to_local(now).date()
+    out: list[tuple[Outbox, Job | str]] = []
+    for row in rows:
+        ob = obs.get(row.obligation_id) if row.obligation_id is not None else None
+        try:
+            message, meta = _message(row, ob, duties, units, plans, cal, escalation, today)
+        except (DubanError, TypeError, ValueError, KeyError) as exc:
+            out.append((row, f"cannot render the message: {exc}"[:500]))
+            continue
+        row.title, row.body = message.title, message.body
+        files = tuple(Path(p) for p in json.loads(row.attachments or "[]"))
+        out.append((row, Job(outbox_id=row.id or 0, recipient=row.recipient, role=row.role, stage=row.stage,
+                             level=row.level, message=message, attachments=files, meta=meta)))
+    return out
+
+
+def _message(
+    row: Outbox, ob: Obligation | None, duties: dict[Any, Duty], units: dict[Any, Unit], plans: dict[Any, Plan],
+    cal: WorkingCalendar, escalation: EscalationSpec, today: dt.date,
+) -> tuple[RenderedMessage, dict[str, Any]]:
+    """The rendered message of one outbox row, and the facts about it a sink may record."""
+    meta: dict[str, Any] = {}
+    if row.stage in ("failure", "test", "info") or ob is None:
+        payload = json.loads(row.payload or "{}")
+        message = render_failure_report(**payload) if row.stage == "failure" else RenderedMessage(
+            title=payload.get("title", ""), body=payload.get("body", ""))
+    else:
+        duty, unit, plan = duties[ob.duty_id], units[ob.unit_id], plans[ob.plan_id]
+        offset = int(row.stage_key.split("@", 1)[1])
+        template, next_stage, next_offset = _ladder_step(escalation, duty.code, offset)
+        due = Due(nominal=ob.nominal_due_on, effective=ob.due_on, policy=HolidayPolicy(ob.holiday_policy),
+                  rule=ob.holiday_rule)
+        ctx = MessageContext(
+            stage=row.stage, level=row.level, role=row.role, plan_title=quoted_title(plan.title),
+            doc_number=plan.doc_number,
+            duty_kind=duty.kind.value, duty_title=duty.title, duty_clause=duty.clause, unit_name=unit.name,
+            period=period_label(ob.nominal_due_on, duty.frequency.value if duty.frequency else None),
+            nominal_due_on=ob.nominal_due_on, due_on=ob.due_on,
+            holiday_note=due.describe_zh(), coordinator=plan.coordinator,
+            working_days_left=cal.working_days_between(today, ob.due_on),
+            next_stage=next_stage,
+            next_on=cal.add_working_days(ob.due_on, next_offset) if next_offset is not None else None,
+        )
+        message = render(ctx, template=template)
+        meta = {"obligation": ob.id, "duty": duty.kind.value, "duty_code": duty.code, "unit": unit.name,
+                "due_on": ob.due_on.isoformat(), "nominal_due_on": ob.nominal_due_on.isoformat(),
+                "stage_key": row.stage_key, "holiday_rule": ob.holiday_rule}
+    return message, meta
+
+
+def dispatch_once(
+    *,
+    engine: Engine,
+    sender: Sender,
+    cal: WorkingCalendar,
+    escalation: EscalationSpec,
+    now: dt.datetime,
+    hours: WorkingHours | None = None,
+    policy: RetryPolicy | None = None,
+    limit: int = 200,
+    worker: str | None = None,
+    keep_jobs: bool = False,
+) -> DispatchResult:
+    """Claim, render, send and record one batch. Each row's result is committed right after its send."""
+    hours = hours or WorkingHours()
+    policy = policy or RetryPolicy()
+    worker = worker or worker_id()
+    result = DispatchResult()
+    if next_send_time(cal, now, hours) != now:
+        result.outside_hours = True
+        return result
+    with session_scope(engine) as session:
+        result.superseded = supersede_stale(session)
+    with session_scope(engine) as session:
+        ids = claim(session=session, worker=worker, now=now, limit=limit, lease=policy.lease)
+    result.claimed = len(ids)
+    if not ids:
+        return result
+    with session_scope(engine) as session:
+        jobs = build_jobs(session=session, ids=ids, cal=cal, escalation=escalation, now=now)
+        session.expunge_all()
+    for row, job in jobs:
+        if isinstance(job, str):
+            outcome = Outcome(targets=(), error=job)
+        else:
+            try:
+                outcome = sender.send(job)
+            except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the row: record and retry
+                outcome = Outcome(targets=(), error=f"{type(exc).__name__}: {exc}"[:500])
+        with session_scope(engine) as session:
+            status = record_attempt(session=session, row=row, worker=worker, targets=outcome.targets,
+                                    error=outcome.error, now=now, policy=policy, cal=cal, hours=hours)
+        if status == "sent":
+            result.sent += 1
+        elif status == "pending":
+            result.retrying += 1
+        elif status == "failed":
+            result.failed += 1
+        if keep_jobs and not isinstance(job, str):
+            result.jobs.append(job)
+    return result
+
+
+def recent_messages(*, session: Session, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest outbox rows that were sent or failed, newest first (for the recent-messages artifact)."""
+    rows = session.exec(
+        select(Outbox).where(col(Outbox.status).in_(["sent", "failed"])).order_by(col(Outbox.id).desc()).limit(limit)
+    )
+    return [
+        {"id": r.id, "sent_at": r.sent_at, "status": r.status, "stage": r.stage, "level": r.level,
+         "recipient": r.recipient, "title": r.title, "attempts": r.attempts, "last_error": r.last_error}
+        for r in rows
+    ]
+
+
+__all__ = ["DispatchResult", "Job", "Outcome", "Sender", "Stage", "build_jobs", "dispatch_once",
+           "recent_messages", "worker_id"]

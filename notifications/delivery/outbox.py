@@ -1,0 +1,191 @@
+"""The durable outbox: claim rows to send, record each attempt, retry with backoff, fail loudly.
+
+Rows are written by the sweep (one per decision per recipient, deduplicated by a unique key). A
+dispatcher *claims* a batch — PostgreSQL ``FOR UPDATE SKIP LOCKED`` so concurrent dispatchers take
+disjoint rows; SQLite has one writer at a time — marking them ``sending`` with a lease. A dispatcher
+that dies between claim and send leaves rows whose lease expires; the next dispatcher reclaims them,
+so nothing is lost. Each send's per-target results are stored (URLs masked). A failed send is retried
+with exponential backoff across runs; when the attempts are exhausted the row is ``failed`` and a
+failure report is queued for the coordinator through the fallback channel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from models.db import AwareDateTime
+from models.rules.calendar import WorkingCalendar, WorkingHours, next_send_time
+from models.tables.engine import Delivery, Outbox
+
+FALLBACK_RECIPIENT = "role-fallback"
+_TS = AwareDateTime()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how soon a failed send is tried again."""
+
+    max_attempts: int = 5
+    base: dt.timedelta = dt.timedelta(minutes=5)
+    cap: dt.timedelta = dt.timedelta(hours=4)
+    lease: dt.timedelta = dt.timedelta(minutes=10)
+
+    def delay(self, attempts: int) -> dt.timedelta:
+        """Backoff after the ``attempts``-th failed attempt: base · 2^(attempts-1), at most ``cap``."""
+        delay: dt.timedelta = self.base * (2 ** max(attempts - 1, 0))
+        return min(delay, self.cap)
+
+
+@dataclass(frozen=True)
+class TargetOutcome:
+    """One target's result, with its URL already masked."""
+
+    url: str
+    service: str
+    ok: bool
+    detail: str = ""
+
+
+def supersede_stale(session: Session) -> int:
+    """Pending rows overtaken by a newer decision for the same obligation and recipient are not sent.
+
+    After downtime, a row queued for an earlier stage must not go out beside the current one.
+    """
+    res: Any = session.execute(sa.text(
+        "UPDATE outbox SET status = 'superseded' WHERE status = 'pending' AND obligation_id IS NOT NULL "
+        "AND stage NOT IN ('failure', 'test', 'info') AND EXISTS (SELECT 1 FROM outbox newer "
+        "WHERE newer.obligation_id = outbox.obligation_id AND newer.recipient = outbox.recipient "
+        "AND newer.id > outbox.id AND newer.status IN ('pending', 'sending', 'sent'))"
+    ))
+    return int(res.rowcount or 0)
+
+
+def claim(*, session: Session, worker: str, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[int]:
+    """Claim up to ``limit`` rows that are ready (or whose lease expired); the caller commits at once."""
+    skip_locked = " FOR UPDATE SKIP LOCKED" if session.get_bind().dialect.name == "postgresql" else ""
+    stmt = sa.text(
+        "UPDATE outbox SET status = 'sending', claimed_by = :worker, claimed_until = :until, "
+        "attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox WHERE "
+        "(status = 'pending' AND next_attempt_at <= :now) OR (status = 'sending' AND claimed_until < :now) "
+        f"ORDER BY id LIMIT :limit{skip_locked}) RETURNING id"
+    ).bindparams(sa.bindparam("now", type_=_TS), sa.bindparam("until", type_=_TS))
+    rows = session.execute(stmt, {"worker": worker, "until": now + lease, "now": now, "limit": limit}).all()
+    return sorted(int(r[0]) for r in rows)
+
+
+def record_attempt(
+    *,
+    session: Session,
+    row: Outbox,
+    worker: str,
+    targets: Sequence[TargetOutcome],
+    error: str | None,
+    now: dt.datetime,
+    policy: RetryPolicy,
+    cal: WorkingCalendar,
+    hours: WorkingHours,
+) -> str:
+    """Store the attempt's per-target results and move the row on: sent, retry later, or failed.
+
+    Only a row this worker still holds is updated (a row whose lease expired and was reclaimed by
+    another dispatcher is left to that one). Returns the row's new status.
+    """
+    ok = error is None and bool(targets) and all(t.ok for t in targets)
+    if targets:
+        session.execute(sa.insert(Delivery.__table__), [  # type: ignore[attr-defined]
+            {"outbox_id": row.id, "attempt": row.attempts, "at": now, "url": t.url, "service": t.service,
+             "ok": t.ok, "detail": t.detail[:2000]}
+            for t in targets
+        ])
+    if ok:
+        status, next_at, last_error = "sent", row.next_attempt_at, None
+    else:
+        last_error = error or "; ".join(f"{t.service}: {t.detail}" for t in targets if not t.ok) or "failed"
+        if row.attempts >= policy.max_attempts:
+            status, next_at = "failed", row.next_attempt_at
+        else:
+            status = "pending"
+            next_at = next_send_time(cal, now + policy.delay(row.attempts), hours)
+    updated = session.execute(
+        sa.update(Outbox.__table__)  # type: ignore[attr-defined]
+        .where(Outbox.__table__.c.id == row.id, Outbox.__table__.c.claimed_by == worker,  # type: ignore[attr-defined]
+               Outbox.__table__.c.status == "sending")  # type: ignore[attr-defined]
+        .values(status=status, next_attempt_at=next_at, last_error=last_error,
+                sent_at=now if status == "sent" else None, claimed_until=None,
+                title=row.title, body=row.body)
+    ).rowcount
+    if updated and status == "failed" and row.stage != "failure":
+        queue_failure_report(session=session, row=row, error=last_error or "", now=now, cal=cal, hours=hours)
+    return status if updated else "lost-lease"
+
+
+def queue_failure_report(
+    *, session: Session, row: Outbox, error: str, now: dt.datetime, cal: WorkingCalendar, hours: WorkingHours
+) -> None:
+    """Queue one report to the coordinator (fallback channel) that ``row`` could not be delivered."""
+    nb = next_send_time(cal, now, hours)
+    unit_name, coordinator = None, ""
+    if row.obligation_id is not None:
+        found = session.execute(sa.text(
+            "SELECT u.name, p.coordinator FROM obligation o JOIN unit u ON u.id = o.unit_id "
+            "JOIN plan p ON p.id = o.plan_id WHERE o.id = :id"
+        ), {"id": row.obligation_id}).first()
+        if found is not None:
+            unit_name, coordinator = str(found[0]), str(found[1])
+    targets = [str(r[0]) for r in session.execute(sa.text(
+        "SELECT DISTINCT url FROM delivery WHERE outbox_id = :id"), {"id": row.id})]
+    payload = json.dumps({
+        "unit_name": unit_name, "role": row.role, "subject": row.title or row.stage_key,
+        "target": "、".join(targets) or row.recipient, "error": error[:500], "attempts": row.attempts,
+        "coordinator": coordinator,
+    }, ensure_ascii=False)
+    insert_ignore(session, {
+        "obligation_id": row.obligation_id, "stage_key": f"failure@{row.id}", "stage": "failure",
+        "level": row.level, "recipient": FALLBACK_RECIPIENT, "role": "coordinator", "status": "pending",
+        "attempts": 0, "not_before": nb, "next_attempt_at": nb, "created_at": now, "payload": payload,
+    })
+
+
+def queue_info(
+    *,
+    session: Session,
+    recipient: str,
+    role: str,
+    title: str,
+    body: str,
+    key: str,
+    now: dt.datetime,
+    cal: WorkingCalendar,
+    hours: WorkingHours,
+    obligation_id: int | None = None,
+    attachments: Sequence[str] = (),
+) -> int:
+    """Queue a pre-rendered message (a notice, an invitation, a result) for the dispatcher; 1 if queued.
+
+    ``key`` names the decision (e.g. ``window@2016-06-05``); with an obligation it deduplicates the send.
+    """
+    nb = next_send_time(cal, now, hours)
+    return insert_ignore(session, {
+        "obligation_id": obligation_id, "stage_key": key[:48], "stage": "info", "level": 0, "recipient": recipient,
+        "role": role, "status": "pending", "attempts": 0, "not_before": nb, "next_attempt_at": nb,
+        "created_at": now, "payload": json.dumps({"title": title, "body": body}, ensure_ascii=False),
+        "attachments": json.dumps(list(attachments), ensure_ascii=False) if attachments else None,
+    })
+
+
+def insert_ignore(session: Session, values: dict[str, object]) -> int:
+    """Insert one outbox row unless its dedupe key exists; return 1 if inserted."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    table = Outbox.__table__  # type: ignore[attr-defined]
+    ins = postgresql.insert(table) if session.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
+    # RETURNING says whether a row was written; drivers disagree on rowcount for ON CONFLICT DO NOTHING.
+    res = session.execute(ins.values(**values).on_conflict_do_nothing().returning(table.c.id))
+    return len(res.all())
