@@ -90,3 +90,91 @@ class HolidayPolicy(StrEnum):
     ROLL_FORWARD = "roll_forward"
     PULL_EARLIER = "pull_earlier"
     KEEP = "keep"
+
+
+class ObligationStatus(StrEnum):
+    """Where an obligation stands. Only ``open`` is chased; the others are done (closed one way or another)."""
+
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    WAIVED = "waived"
+    CLOSED = "closed"
+
+
+class Light(StrEnum):
+    """An obligation's traffic light (亮灯). ``none`` until the first reminder; red is sticky."""
+
+    NONE = "none"
+    BLUE = "blue"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class EventKind(StrEnum):
+    """What an ``obligation_event`` row records."""
+
+    CREATED = "created"
+    STATUS = "status"
+    LIGHT = "light"
+    SKIPPED = "skipped"
+    DUE = "due"
+
+
+class OutboxStatus(StrEnum):
+    """An outbox row's life: ``pending`` → ``sending`` (claimed) → ``sent`` | ``failed``; or set aside."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    SUPERSEDED = "superseded"
+
+
+class Stage(StrEnum):
+    """The rungs an escalation ladder is made of (``config/escalation.yaml``)."""
+
+    REMINDER = "reminder"
+    URGE = "urge"
+    NOTICE = "notice"
+    ESCALATE = "escalate"
+    REPEAT = "repeat"
+
+
+class SystemStage(StrEnum):
+    """Outbox stages that are not ladder rungs: a failure report, a test message, an informational notice."""
+
+    FAILURE = "failure"
+    TEST = "test"
+    INFO = "info"
+
+
+class Role(StrEnum):
+    """The part a recipient plays. ``handler`` and ``head`` belong to a unit; the others stand alone."""
+
+    HANDLER = "handler"
+    HEAD = "head"
+    COORDINATOR = "coordinator"
+    LEADER = "leader"
+    FALLBACK = "fallback"
+
+
+UNIT_ROLES = frozenset({Role.HANDLER, Role.HEAD})
+UNIT_TAG_PREFIX = "unit-"
+ROLE_TAG_PREFIX = "role-"
+
+
+def recipient_key(role: Role | str, unit_code: str | None = None) -> str:
+    """The one spelling of a recipient: ``unit-<code>+role-<role>``, or ``role-<role>`` for a unit-less role.
+
+    The same key is the outbox row's ``recipient`` and, split on ``+``, the Apprise tags of its contacts.
+    The sweep builds the same string in SQL from :data:`UNIT_TAG_PREFIX` and :data:`ROLE_TAG_PREFIX`.
+    """
+    role_tag = f"{ROLE_TAG_PREFIX}{Role(role).value}"
+    return role_tag if unit_code is None else f"{UNIT_TAG_PREFIX}{unit_code}+{role_tag}"
+
+
+def spelled(enum: type[StrEnum]) -> str:
+    """``a|b|c``: an enumeration's values, for column descriptions generated from the vocabulary."""
+    return "|".join(member.value for member in enum)

@@ -26,8 +26,9 @@ from sqlmodel import Session, select
 from models.dates import to_local
 from models.db import AwareDateTime
 from models.engine.workdays import day_index, ensure_years
+from models.enums import UNIT_ROLES
 from models.rules.calendar import WorkingCalendar, WorkingHours, next_send_time
-from models.rules.ladder import NO_NEXT, UNIT_ROLES, EscalationSpec
+from models.rules.ladder import NO_NEXT, EscalationSpec
 from models.tables.plan import Duty
 
 SWEEP_LOCK = 0x6475_6261  # "duba": the PostgreSQL advisory lock sweeps take turns on

@@ -8,12 +8,12 @@ due date — the same rule the sweep evaluates in SQL (:mod:`models.engine.sweep
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from models.enums import Role, Stage
 from models.errors import DubanError
 
 NO_NEXT = 1_000_000  # "no next stage" as a number, so that SQL compares it without NULL handling
@@ -23,26 +23,6 @@ class LadderError(DubanError):
     """Raised when the escalation ladder file is invalid."""
 
 
-class Stage(StrEnum):
-    """Kinds of ladder stage."""
-
-    REMINDER = "reminder"
-    URGE = "urge"
-    NOTICE = "notice"
-    ESCALATE = "escalate"
-    REPEAT = "repeat"
-
-
-class Role(StrEnum):
-    """Audiences a stage can address."""
-
-    HANDLER = "handler"
-    HEAD = "head"
-    COORDINATOR = "coordinator"
-    LEADER = "leader"
-
-
-UNIT_ROLES = frozenset({Role.HANDLER, Role.HEAD})
 DEFAULT_LEVEL = {Stage.REMINDER: 0, Stage.URGE: 1, Stage.NOTICE: 2, Stage.ESCALATE: 3}
 
 
@@ -56,6 +36,14 @@ class StageSpec(BaseModel):
     audience: list[Role] = Field(min_length=1)
     level: int | None = Field(default=None, ge=0, le=9)
     template: str | None = None
+
+    @field_validator("audience")
+    @classmethod
+    def _no_fallback(cls, audience: list[Role]) -> list[Role]:
+        # The fallback contact receives failure reports from the outbox, never a rung of the ladder.
+        if Role.FALLBACK in audience:
+            raise ValueError("'fallback' is not a ladder audience; use handler, head, coordinator or leader")
+        return audience
 
     @property
     def resolved_level(self) -> int:

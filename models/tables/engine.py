@@ -19,6 +19,19 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.db import AwareDateTime
+from models.enums import (
+    EventKind,
+    Light,
+    ObligationStatus,
+    OutboxStatus,
+    Role,
+    Stage,
+    SystemStage,
+    recipient_key,
+    spelled,
+)
+
+_EXAMPLE_KEY = recipient_key(Role.HANDLER, 'zhenlong')
 
 
 class Workday(SQLModel, table=True):
@@ -64,8 +77,8 @@ class Obligation(SQLModel, table=True):
     holiday_rule: str = Field(max_length=16, description="working_day | rolled_forward | pulled_earlier | kept")
     calendar_source: str = Field(max_length=16, description="Calendar data used: official | estimated | missing")
     due_wd: int = Field(description="Working-day index of the effective due date")
-    status: str = Field(default="open", max_length=16, description="open|submitted|accepted|waived|closed")
-    light: str = Field(default="none", max_length=8, description="none|blue|yellow|red")
+    status: str = Field(default=ObligationStatus.OPEN, max_length=16, description=spelled(ObligationStatus))
+    light: str = Field(default=Light.NONE, max_length=8, description=spelled(Light))
     level: int = Field(default=-1, description="Highest ladder level enqueued (-1: nothing yet)")
     stage_seq: int = Field(default=-1, description="Index of the last ladder stage enqueued")
     next_wd: int | None = Field(default=None, description="Working-day index when the next stage is due")
@@ -84,7 +97,7 @@ class ObligationEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     obligation_id: int = Field(foreign_key="obligation.id", ondelete="CASCADE", index=True)
     at: dt.datetime = Field(sa_type=AwareDateTime)
-    kind: str = Field(max_length=16, description="created|status|light|skipped|due")
+    kind: str = Field(max_length=16, description=spelled(EventKind))
     old: str | None = Field(default=None, max_length=64)
     new: str | None = Field(default=None, max_length=64)
     note: str = ""
@@ -102,11 +115,11 @@ class Outbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     obligation_id: int | None = Field(default=None, foreign_key="obligation.id", ondelete="CASCADE")
     stage_key: str = Field(max_length=48, description="Which decision: e.g. reminder@-5, repeat@12, failure@41")
-    stage: str = Field(max_length=16, description="reminder|urge|notice|escalate|repeat|failure|test")
+    stage: str = Field(max_length=16, description=f"{spelled(Stage)}|{spelled(SystemStage)}")
     level: int
-    recipient: str = Field(max_length=120, description="Tag expression, e.g. unit-zhenlong+role-handler")
-    role: str = Field(max_length=16)
-    status: str = Field(default="pending", max_length=16, description="pending|sending|sent|failed|cancelled")
+    recipient: str = Field(max_length=120, description=f"Recipient key (recipient_key), e.g. {_EXAMPLE_KEY}")
+    role: str = Field(max_length=16, description=spelled(Role))
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16, description=spelled(OutboxStatus))
     attempts: int = 0
     not_before: dt.datetime = Field(sa_type=AwareDateTime, description="Earliest send time (working hours)")
     next_attempt_at: dt.datetime = Field(sa_type=AwareDateTime)

@@ -21,10 +21,10 @@ from sqlmodel import Session, col, select
 
 from models.dates import to_local
 from models.db import session_scope
-from models.enums import HolidayPolicy
+from models.enums import HolidayPolicy, Stage
 from models.errors import DubanError
 from models.rules.calendar import Due, WorkingCalendar, WorkingHours, next_send_time
-from models.rules.ladder import EscalationSpec, Stage, step_at
+from models.rules.ladder import EscalationSpec, step_at
 from models.tables.engine import Obligation, Outbox
 from models.tables.plan import Duty, Plan, Unit
 from notifications.delivery.outbox import RetryPolicy, TargetOutcome, claim, record_attempt, supersede_stale

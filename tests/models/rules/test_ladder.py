@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from models.rules.ladder import LadderError, LadderSpec, Stage, load_escalation, step_at
+from models.enums import Role, Stage
+from models.rules.ladder import LadderError, LadderSpec, StageSpec, load_escalation, step_at
 from tests.conftest import ROOT
 
 DEFAULT = load_escalation(ROOT / "config" / "escalation.yaml").default
@@ -74,3 +76,8 @@ def test_bad_ladder_files(text: str, message: str, tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(LadderError, match=message):
         load_escalation(path)
+
+
+def test_the_fallback_role_is_not_a_ladder_audience() -> None:
+    with pytest.raises(ValidationError, match="fallback"):
+        StageSpec(stage=Stage.URGE, offset=1, audience=[Role.FALLBACK])
