@@ -21,11 +21,14 @@ from typing import Any
 import apprise
 import yaml
 
+from models import enums
+from models.enums import ROLE_TAG_PREFIX, UNIT_TAG_PREFIX, Role, recipient_key
 from models.errors import NotificationError
 
-# "fallback" is the channel that tells the coordinator a message could not be delivered.
-ROLES: tuple[str, ...] = ("handler", "head", "coordinator", "leader", "fallback")
-UNIT_ROLES: tuple[str, ...] = ("handler", "head")
+# Every role a contact may carry; "fallback" is the channel that tells the coordinator a message could not be
+# delivered. Tuples in Role's order, not sets: the default contacts file lists them in this order.
+ROLES: tuple[Role, ...] = tuple(Role)
+UNIT_ROLES: tuple[Role, ...] = tuple(role for role in Role if role in enums.UNIT_ROLES)
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")  # the plan schema's unit-code rule
 APP_ID = "duban"  # ASCII only: Apprise puts it into HTTP User-Agent headers
 
@@ -64,13 +67,12 @@ class Recipient:
     @property
     def tags(self) -> tuple[str, ...]:
         """The Apprise tags a contact must carry, e.g. ``("unit-zhenlong", "role-handler")``."""
-        role_tag = f"role-{self.role}"
-        return (role_tag,) if self.unit_code is None else (f"unit-{self.unit_code}", role_tag)
+        return tuple(self.key.split("+"))
 
     @property
     def key(self) -> str:
-        """A stable text form for outbox rows and messages: ``unit-zhenlong+role-handler``."""
-        return "+".join(self.tags)
+        """A stable text form for outbox rows and messages: ``unit-zhenlong+role-handler`` (:func:`recipient_key`)."""
+        return recipient_key(self.role, self.unit_code)
 
     @classmethod
     def parse(cls, key: str) -> Recipient:
@@ -81,10 +83,10 @@ class Recipient:
         """
         expected = "expected 'unit-<code>+role-<role>' or 'role-<role>'"
         parts = key.strip().split("+")
-        if len(parts) == 1 and parts[0].startswith("role-"):
-            unit_code, role = None, parts[0].removeprefix("role-")
-        elif len(parts) == 2 and parts[0].startswith("unit-") and parts[1].startswith("role-"):
-            unit_code, role = parts[0].removeprefix("unit-"), parts[1].removeprefix("role-")
+        if len(parts) == 1 and parts[0].startswith(ROLE_TAG_PREFIX):
+            unit_code, role = None, parts[0].removeprefix(ROLE_TAG_PREFIX)
+        elif len(parts) == 2 and parts[0].startswith(UNIT_TAG_PREFIX) and parts[1].startswith(ROLE_TAG_PREFIX):
+            unit_code, role = parts[0].removeprefix(UNIT_TAG_PREFIX), parts[1].removeprefix(ROLE_TAG_PREFIX)
         else:
             raise ValueError(f"invalid recipient key {key!r}; {expected}")
         try:
@@ -254,8 +256,8 @@ def default_contacts_yaml(
         if not CODE_RE.match(code):
             raise NotificationError(f"invalid unit code {code!r} for {name}; expected ASCII like 'zhenlong'")
         for role in UNIT_ROLES:
-            entry(f"{code}.{role}", f"unit-{code}, role-{role}", f"{name} {role}")
-    entry("coordinator", "role-coordinator", "coordinator")
-    entry("leader", "role-leader", "leader in charge")
-    entry("fallback", "role-fallback", "fallback: undeliverable-message reports to the coordinator")
+            entry(f"{code}.{role}", ", ".join(Recipient(code, role).tags), f"{name} {role}")
+    entry(Role.COORDINATOR, recipient_key(Role.COORDINATOR), "coordinator")
+    entry(Role.LEADER, recipient_key(Role.LEADER), "leader in charge")
+    entry(Role.FALLBACK, recipient_key(Role.FALLBACK), "fallback: undeliverable-message reports to the coordinator")
     return "\n".join(lines) + "\n"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from models.enums import Role, recipient_key
 from notifications.channels.contacts import Contacts, Recipient
 from notifications.channels.send import AppriseSender
 from notifications.delivery.dispatch import Job, Outcome
 from notifications.delivery.outbox import FALLBACK_RECIPIENT, TargetOutcome
 
-COORDINATOR = "role-coordinator"
+COORDINATOR = recipient_key(Role.COORDINATOR)
 
 
 class ContactsSender:

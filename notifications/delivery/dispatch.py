@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from models.dates import to_local
 from models.db import session_scope
-from models.enums import HolidayPolicy, Stage
+from models.enums import Frequency, HolidayPolicy, OutboxStatus, SystemStage
 from models.errors import DubanError
 from models.rules.calendar import Due, WorkingCalendar, WorkingHours, next_send_time
 from models.rules.ladder import EscalationSpec, step_at
@@ -29,6 +29,8 @@ from models.tables.engine import Obligation, Outbox
 from models.tables.plan import Duty, Plan, Unit
 from notifications.delivery.outbox import RetryPolicy, TargetOutcome, claim, record_attempt, supersede_stale
 from notifications.messages.render import MessageContext, RenderedMessage, render, render_failure_report
+
+_SYSTEM_STAGES = frozenset(SystemStage)  # rows whose message was rendered when queued (or is a failure report)
 
 
 @dataclass(frozen=True)
@@ -79,13 +81,13 @@ def worker_id() -> str:
 
 def period_label(nominal: dt.date, frequency: str | None) -> str:
     """A Chinese name for the period an obligation belongs to, e.g. 2016年上半年."""
-    if frequency == "semiannual":
+    if frequency == Frequency.SEMIANNUAL:
         return f"{nominal.year}年{'上' if nominal.month <= 6 else '下'}半年"
-    if frequency == "annual":
+    if frequency == Frequency.ANNUAL:
         return f"{nominal.year}年度"
-    if frequency == "quarterly":
+    if frequency == Frequency.QUARTERLY:
         return f"{nominal.year}年第{(nominal.month - 1) // 3 + 1}季度"
-    if frequency == "monthly":
+    if frequency == Frequency.MONTHLY:
         return f"{nominal.year}年{nominal.month}月"
     return f"{nominal.year}年{nominal.month}月{nominal.day}日"
 
@@ -145,9 +147,9 @@ def _message(
 ) -> tuple[RenderedMessage, dict[str, Any]]:
     """The rendered message of one outbox row, and the facts about it a sink may record."""
     meta: dict[str, Any] = {}
-    if row.stage in ("failure", "test", "info") or ob is None:
+    if row.stage in _SYSTEM_STAGES or ob is None:
         payload = json.loads(row.payload or "{}")
-        message = render_failure_report(**payload) if row.stage == "failure" else RenderedMessage(
+        message = render_failure_report(**payload) if row.stage == SystemStage.FAILURE else RenderedMessage(
             title=payload.get("title", ""), body=payload.get("body", ""))
     else:
         duty, unit, plan = duties[ob.duty_id], units[ob.unit_id], plans[ob.plan_id]
@@ -215,11 +217,11 @@ def dispatch_once(
         with session_scope(engine) as session:
             status = record_attempt(session=session, row=row, worker=worker, targets=outcome.targets,
                                     error=outcome.error, now=now, policy=policy, cal=cal, hours=hours)
-        if status == "sent":
+        if status == OutboxStatus.SENT:
             result.sent += 1
-        elif status == "pending":
+        elif status == OutboxStatus.PENDING:
             result.retrying += 1
-        elif status == "failed":
+        elif status == OutboxStatus.FAILED:
             result.failed += 1
         if keep_jobs and not isinstance(job, str):
             result.jobs.append(job)
@@ -229,7 +231,10 @@ def dispatch_once(
 def recent_messages(*, session: Session, limit: int = 50) -> list[dict[str, Any]]:
     """The latest outbox rows that were sent or failed, newest first (for the recent-messages artifact)."""
     rows = session.exec(
-        select(Outbox).where(col(Outbox.status).in_(["sent", "failed"])).order_by(col(Outbox.id).desc()).limit(limit)
+        select(Outbox)
+        .where(col(Outbox.status).in_([OutboxStatus.SENT, OutboxStatus.FAILED]))
+        .order_by(col(Outbox.id).desc())
+        .limit(limit)
     )
     return [
         {"id": r.id, "sent_at": r.sent_at, "status": r.status, "stage": r.stage, "level": r.level,
@@ -238,5 +243,5 @@ def recent_messages(*, session: Session, limit: int = 50) -> list[dict[str, Any]
     ]
 
 
-__all__ = ["DispatchResult", "Job", "Outcome", "Sender", "Stage", "build_jobs", "dispatch_once",
-           "recent_messages", "worker_id"]
+__all__ = ["DispatchResult", "Job", "Outcome", "Sender", "build_jobs", "dispatch_once", "recent_messages",
+           "worker_id"]

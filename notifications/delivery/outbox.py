@@ -21,11 +21,16 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from models.db import AwareDateTime
+from models.enums import OutboxStatus, Role, SystemStage, recipient_key
 from models.rules.calendar import WorkingCalendar, WorkingHours, next_send_time
 from models.tables.engine import Delivery, Outbox
 
-FALLBACK_RECIPIENT = "role-fallback"
+FALLBACK_RECIPIENT = recipient_key(Role.FALLBACK)
 _TS = AwareDateTime()
+# Lists spelled into the SQL text below from the enums (constants, never user input): 'failure', 'test', 'info'.
+_SYSTEM_STAGES = ", ".join(f"'{stage}'" for stage in SystemStage)
+# Rows that overtake an older pending one: still to go out, going out, or gone.
+_LIVE = ", ".join(f"'{status}'" for status in (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT))
 
 
 @dataclass(frozen=True)
@@ -59,10 +64,10 @@ def supersede_stale(session: Session) -> int:
     After downtime, a row queued for an earlier stage must not go out beside the current one.
     """
     res: Any = session.execute(sa.text(
-        "UPDATE outbox SET status = 'superseded' WHERE status = 'pending' AND obligation_id IS NOT NULL "
-        "AND stage NOT IN ('failure', 'test', 'info') AND EXISTS (SELECT 1 FROM outbox newer "
+        f"UPDATE outbox SET status = '{OutboxStatus.SUPERSEDED}' WHERE status = '{OutboxStatus.PENDING}' "
+        f"AND obligation_id IS NOT NULL AND stage NOT IN ({_SYSTEM_STAGES}) AND EXISTS (SELECT 1 FROM outbox newer "
         "WHERE newer.obligation_id = outbox.obligation_id AND newer.recipient = outbox.recipient "
-        "AND newer.id > outbox.id AND newer.status IN ('pending', 'sending', 'sent'))"
+        f"AND newer.id > outbox.id AND newer.status IN ({_LIVE}))"
     ))
     return int(res.rowcount or 0)
 
@@ -71,9 +76,10 @@ def claim(*, session: Session, worker: str, now: dt.datetime, limit: int, lease:
     """Claim up to ``limit`` rows that are ready (or whose lease expired); the caller commits at once."""
     skip_locked = " FOR UPDATE SKIP LOCKED" if session.get_bind().dialect.name == "postgresql" else ""
     stmt = sa.text(
-        "UPDATE outbox SET status = 'sending', claimed_by = :worker, claimed_until = :until, "
+        f"UPDATE outbox SET status = '{OutboxStatus.SENDING}', claimed_by = :worker, claimed_until = :until, "
         "attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox WHERE "
-        "(status = 'pending' AND next_attempt_at <= :now) OR (status = 'sending' AND claimed_until < :now) "
+        f"(status = '{OutboxStatus.PENDING}' AND next_attempt_at <= :now) "
+        f"OR (status = '{OutboxStatus.SENDING}' AND claimed_until < :now) "
         f"ORDER BY id LIMIT :limit{skip_locked}) RETURNING id"
     ).bindparams(sa.bindparam("now", type_=_TS), sa.bindparam("until", type_=_TS))
     rows = session.execute(stmt, {"worker": worker, "until": now + lease, "now": now, "limit": limit}).all()
@@ -104,24 +110,25 @@ def record_attempt(
              "ok": t.ok, "detail": t.detail[:2000]}
             for t in targets
         ])
+    status: OutboxStatus
     if ok:
-        status, next_at, last_error = "sent", row.next_attempt_at, None
+        status, next_at, last_error = OutboxStatus.SENT, row.next_attempt_at, None
     else:
         last_error = error or "; ".join(f"{t.service}: {t.detail}" for t in targets if not t.ok) or "failed"
         if row.attempts >= policy.max_attempts:
-            status, next_at = "failed", row.next_attempt_at
+            status, next_at = OutboxStatus.FAILED, row.next_attempt_at
         else:
-            status = "pending"
+            status = OutboxStatus.PENDING
             next_at = next_send_time(cal, now + policy.delay(row.attempts), hours)
     updated = session.execute(
         sa.update(Outbox.__table__)  # type: ignore[attr-defined]
         .where(Outbox.__table__.c.id == row.id, Outbox.__table__.c.claimed_by == worker,  # type: ignore[attr-defined]
-               Outbox.__table__.c.status == "sending")  # type: ignore[attr-defined]
+               Outbox.__table__.c.status == OutboxStatus.SENDING)  # type: ignore[attr-defined]
         .values(status=status, next_attempt_at=next_at, last_error=last_error,
-                sent_at=now if status == "sent" else None, claimed_until=None,
+                sent_at=now if status == OutboxStatus.SENT else None, claimed_until=None,
                 title=row.title, body=row.body)
     ).rowcount
-    if updated and status == "failed" and row.stage != "failure":
+    if updated and status == OutboxStatus.FAILED and row.stage != SystemStage.FAILURE:
         queue_failure_report(session=session, row=row, error=last_error or "", now=now, cal=cal, hours=hours)
     return status if updated else "lost-lease"
 
@@ -147,8 +154,9 @@ def queue_failure_report(
         "coordinator": coordinator,
     }, ensure_ascii=False)
     insert_ignore(session, {
-        "obligation_id": row.obligation_id, "stage_key": f"failure@{row.id}", "stage": "failure",
-        "level": row.level, "recipient": FALLBACK_RECIPIENT, "role": "coordinator", "status": "pending",
+        "obligation_id": row.obligation_id, "stage_key": f"{SystemStage.FAILURE}@{row.id}",
+        "stage": SystemStage.FAILURE, "level": row.level, "recipient": FALLBACK_RECIPIENT,
+        "role": Role.COORDINATOR, "status": OutboxStatus.PENDING,
         "attempts": 0, "not_before": nb, "next_attempt_at": nb, "created_at": now, "payload": payload,
     })
 
@@ -173,9 +181,10 @@ def queue_info(
     """
     nb = next_send_time(cal, now, hours)
     return insert_ignore(session, {
-        "obligation_id": obligation_id, "stage_key": key[:48], "stage": "info", "level": 0, "recipient": recipient,
-        "role": role, "status": "pending", "attempts": 0, "not_before": nb, "next_attempt_at": nb,
-        "created_at": now, "payload": json.dumps({"title": title, "body": body}, ensure_ascii=False),
+        "obligation_id": obligation_id, "stage_key": key[:48], "stage": SystemStage.INFO, "level": 0,
+        "recipient": recipient, "role": role, "status": OutboxStatus.PENDING, "attempts": 0, "not_before": nb,
+        "next_attempt_at": nb, "created_at": now,
+        "payload": json.dumps({"title": title, "body": body}, ensure_ascii=False),
         "attachments": json.dumps(list(attachments), ensure_ascii=False) if attachments else None,
     })
 

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from models.enums import Light
 from notifications.documents.cells import put as _put
 from notifications.documents.cells import save_workbook
 from notifications.messages.board import DONE_STATUSES, LIGHT_LABEL, STATUS_LABEL, TABLE_COLUMNS
@@ -24,7 +25,7 @@ SHEET = "督办总览"
 # ---------------------------------------------------------------------------------------------------
 
 STATUS_COLUMN, LIGHT_COLUMN = TABLE_COLUMNS[5], TABLE_COLUMNS[6]  # 状态, 亮灯
-LIGHT_FILLS = {"red": "FFC7CE", "yellow": "FFEB9C", "blue": "BDD7EE"}
+LIGHT_FILLS = {Light.RED: "FFC7CE", Light.YELLOW: "FFEB9C", Light.BLUE: "BDD7EE"}
 DONE_FILL = "C6EFCE"
 _FILL_BY_LABEL = {LIGHT_LABEL[light]: fill for light, fill in LIGHT_FILLS.items()}
 _DONE_LABELS = frozenset(STATUS_LABEL[s] for s in DONE_STATUSES)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from models.dates import to_local
+from models.enums import Light, ObligationStatus, UnitKind
+from models.plan.schema import LOCALITY_KINDS
 
 # --- User-facing text (Chinese) -------------------------------------------------------------------
 TITLE = "督办总览"
@@ -28,18 +30,26 @@ NOTHING_DUE = "目前没有到期或临近截止的督办事项。"
 UNIT_HEADER = "单位"
 COLUMN_HEADER = "{duty} · {period}"
 DONE_EMOJI = "✅"
-LIGHT_EMOJI = {"red": "🔴", "yellow": "🟡", "blue": "🔵", "none": "⚪"}
-LIGHT_LABEL = {"red": "红", "yellow": "黄", "blue": "蓝", "none": "—"}
-STATUS_LABEL = {"open": "办理中", "submitted": "已报送", "accepted": "已确认", "waived": "已豁免", "closed": "已办结"}
-KIND_LABEL = {"department": "部门", "town": "镇", "subdistrict": "街道", "other": "其他"}
+# Keyed by the enum members, typed str: cells carry the plain strings SQL returns, and a StrEnum member is one.
+LIGHT_EMOJI: dict[str, str] = {Light.RED: "🔴", Light.YELLOW: "🟡", Light.BLUE: "🔵", Light.NONE: "⚪"}
+LIGHT_LABEL: dict[str, str] = {Light.RED: "红", Light.YELLOW: "黄", Light.BLUE: "蓝", Light.NONE: "—"}
+STATUS_LABEL: dict[str, str] = {
+    ObligationStatus.OPEN: "办理中",
+    ObligationStatus.SUBMITTED: "已报送",
+    ObligationStatus.ACCEPTED: "已确认",
+    ObligationStatus.WAIVED: "已豁免",
+    ObligationStatus.CLOSED: "已办结",
+}
+KIND_LABEL: dict[str, str] = {
+    UnitKind.DEPARTMENT: "部门", UnitKind.TOWN: "镇", UnitKind.SUBDISTRICT: "街道", UnitKind.OTHER: "其他",
+}
 TABLE_COLUMNS = ("单位", "类别", "工作", "期次", "截止日期", "状态", "亮灯")
 # ---------------------------------------------------------------------------------------------------
 
 HORIZON = timedelta(days=30)
-DONE_STATUSES = frozenset({"submitted", "accepted", "waived", "closed"})
-LOCALITY_KINDS = frozenset({"town", "subdistrict"})
+DONE_STATUSES: frozenset[str] = frozenset(status for status in ObligationStatus if status is not ObligationStatus.OPEN)
 # Severity when one unit has several items in one column (should not happen): the worst one shows.
-_SEVERITY = {"red": 0, "yellow": 1, "blue": 2, "none": 3}
+_SEVERITY: dict[str, int] = {Light.RED: 0, Light.YELLOW: 1, Light.BLUE: 2, Light.NONE: 3}
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,7 @@ def _escape(text: str) -> str:
 def _unit_group(kind: str) -> int:
     if kind in LOCALITY_KINDS:
         return 0
-    return 1 if kind == "department" else 2
+    return 1 if kind == UnitKind.DEPARTMENT else 2
 
 
 def _columns(cells: list[BoardCell], horizon: date, limit_periods: int) -> list[tuple[str, str]]:
@@ -198,7 +208,7 @@ def board_table(cells: list[BoardCell]) -> list[dict[str, object]]:
         ValueError: on an unknown status, light or unit kind.
     """
     _check(cells)
-    order = sorted(range(len(cells)), key=lambda i: (cells[i].light != "red", cells[i].due_on, i))
+    order = sorted(range(len(cells)), key=lambda i: (cells[i].light != Light.RED, cells[i].due_on, i))
     rows: list[dict[str, object]] = []
     for i in order:
         c = cells[i]

@@ -34,14 +34,15 @@ from typing import Any
 
 import jinja2
 
+from models.enums import UnitKind
 from models.errors import NotificationError
+from models.plan.schema import LOCALITY_KINDS
 from models.rules.scoring import RUBRIC, Rubric, Score
 from notifications.messages.render import _environment, _tidy_body
 
 TEMPLATE = "circular.md.j2"
 PRAISE_TOP = 3  # ranks 1..3 (ties included) are praised when green
 PRAISE_RISE = 3  # a rise of this many places or more is praised when not red
-LOCALITY_KINDS = frozenset({"town", "subdistrict"})
 
 
 @lru_cache(maxsize=1)
@@ -136,8 +137,8 @@ def circular_markdown(
         "count": len(ordered),
         "light_counts": {light: lights.get(light, 0) for light in ("green", "yellow", "red")},
         "locality_count": kinds.get("locality", 0),
-        "department_count": kinds.get("department", 0),
-        "other_count": kinds.get("other", 0),
+        "department_count": kinds.get(UnitKind.DEPARTMENT, 0),
+        "other_count": kinds.get(UnitKind.OTHER, 0),
         "average": sum(s.total for s in ordered) / len(ordered),
         "first_round": _first_round(ordered),
         "all_tied": _all_tied(ordered),

@@ -18,11 +18,14 @@ from pathlib import Path
 
 import jinja2
 
+from models.enums import Role, Stage
 from models.errors import NotificationError
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-STAGES: tuple[str, ...] = ("reminder", "urge", "notice", "escalate", "repeat")
-ROLES: tuple[str, ...] = ("handler", "head", "coordinator", "leader")
+STAGES: tuple[Stage, ...] = tuple(Stage)
+# A ladder message is for a unit's handler or head, the coordinator or the leader; the fallback contact only
+# ever receives failure reports (render_failure_report), never a ladder message.
+ROLES: tuple[Role, ...] = tuple(role for role in Role if role is not Role.FALLBACK)
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 

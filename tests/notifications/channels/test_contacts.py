@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from models.enums import Role, recipient_key
 from models.errors import NotificationError
 from notifications.channels.contacts import Contacts, Recipient, default_contacts_yaml
 from tests.notifications.helpers import write_contacts
@@ -63,6 +64,13 @@ class TestRecipient:
     def test_recipient_parse_rejects_bad_keys(self, key: str, match: str) -> None:
         with pytest.raises(ValueError, match=match):
             Recipient.parse(key)
+
+    @pytest.mark.parametrize("unit_code", [None, "zhenlong"])
+    @pytest.mark.parametrize("role", list(Role))
+    def test_recipient_key_is_the_one_recipient_key(self, role: Role, unit_code: str | None) -> None:
+        recipient = Recipient(unit_code, role)
+        assert recipient.key == recipient_key(role, unit_code)
+        assert Recipient.parse(recipient_key(role, unit_code)) == recipient
 
     def test_recipient_rejects_unknown_role(self) -> None:
         with pytest.raises(ValueError, match="unknown role 'mayor'; known: handler, head, coordinator, leader"):

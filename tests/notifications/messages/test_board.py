@@ -7,7 +7,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from notifications.messages.board import BoardCell, board_markdown, board_table
+from models.enums import Light, ObligationStatus, UnitKind
+from notifications.messages.board import (
+    KIND_LABEL,
+    LIGHT_EMOJI,
+    LIGHT_LABEL,
+    STATUS_LABEL,
+    BoardCell,
+    board_markdown,
+    board_table,
+)
 
 TZ = ZoneInfo("Asia/Shanghai")
 PLAN = "信宜市贯彻落实《广东省工业转型升级攻坚战三年行动计划(2015-2017年)》的实施方案"
@@ -184,6 +193,12 @@ class TestBoardMarkdown:
             board_markdown([cell], as_of=JUNE_7, plan_title=PLAN)
         with pytest.raises(ValueError, match=match):
             board_table([cell])
+
+
+def test_board_words_cover_every_status_light_and_unit_kind() -> None:
+    assert set(STATUS_LABEL) == set(ObligationStatus)
+    assert set(LIGHT_LABEL) == set(LIGHT_EMOJI) == set(Light)
+    assert set(KIND_LABEL) == set(UnitKind)
 
 
 class TestBoardTable:
