@@ -37,9 +37,13 @@ class Settings(BaseSettings):
         default=None,
         description="Database of the Prefect server; default its own SQLite file under <var_dir>/prefect.",
     )
-    timezone: str = Field(default="Asia/Shanghai", description="The zone every deadline and send time is in.")
-    working_hours_start: str = Field(default="09:00", description="Sends wait until this local time.")
-    working_hours_end: str = Field(default="17:30", description="Sends after this local time wait for the next day.")
+    timezone: str = Field(
+        default="Asia/Shanghai", description="The IANA zone every deadline, send time and schedule is in."
+    )
+    working_hours_start: str = Field(default="09:00", description="Sends wait until this local time (HH:MM).")
+    working_hours_end: str = Field(
+        default="17:30", description="Sends from this local time on (HH:MM) wait for the next working day."
+    )
     calendar_dir: Path = Field(
         default=CONFIG_DIR / "calendar",
         description="Operator-entered working-calendar years (<year>.yaml from the State Council notice).",

@@ -37,6 +37,7 @@ from models.tables.engine import Obligation
 from models.tables.plan import Indicator, Plan, Unit
 from notifications.delivery.dispatch import period_label, quoted_title
 from notifications.delivery.outbox import queue_info
+from notifications.documents.ics import meeting_ics
 from notifications.messages.render import render_values
 
 
@@ -253,17 +254,6 @@ def approve_split(ctx: EngineContext, now: dt.datetime, year: int, drafts: list[
 
 # --- joint meetings ---------------------------------------------------------------------------------
 
-def _ics(uid: str, starts_at: dt.datetime, title: str, place: str) -> str:
-    start = starts_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    end = (starts_at + dt.timedelta(hours=2)).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    return "\r\n".join([
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//duban//joint-meeting//ZH", "METHOD:REQUEST", "BEGIN:VEVENT",
-        f"UID:{uid}", f"DTSTAMP:{stamp}", f"DTSTART:{start}", f"DTEND:{end}", f"SUMMARY:{title}",
-        f"LOCATION:{place}", "END:VEVENT", "END:VCALENDAR", "",
-    ])
-
-
 def convene_meeting(ctx: EngineContext, now: dt.datetime, starts_at: dt.datetime, place: str) -> dict[str, Any]:
     """Convene a joint meeting: agenda from what is red or overdue, invitations with an .ics file."""
     if starts_at.tzinfo is None:
@@ -295,7 +285,8 @@ def convene_meeting(ctx: EngineContext, now: dt.datetime, starts_at: dt.datetime
         folder.mkdir(parents=True, exist_ok=True)
         ics = folder / f"联席会议-{meeting.id}.ics"
         title = f"{duty.title}"
-        ics.write_text(_ics(f"meeting-{meeting.id}@duban", starts_at, title, place), encoding="utf-8")
+        ics.write_bytes(meeting_ics(plan_code=plan.code, meeting_id=meeting.id or 0, title=title, starts_at=starts_at,
+                                    place=place, organizer=plan.coordinator, members=list(members), stamp=now))
         queued = 0
         for name, code in [(plan.coordinator, None), *members]:
             recipient = "role-coordinator" if code is None else f"unit-{code}+role-head"

@@ -20,10 +20,6 @@ from notifications.delivery.dispatch import DispatchResult, Sender, dispatch_onc
 from notifications.delivery.outbox import RetryPolicy
 
 
-def _hhmm(text: str) -> dt.time:
-    return dt.time.fromisoformat(text)
-
-
 @dataclass(frozen=True)
 class EngineContext:
     """What the sweep and the dispatcher need, built once from settings."""
@@ -43,7 +39,7 @@ def engine_context(settings: Settings | None = None, *, db_url: str | None = Non
         engine=engine,
         cal=working_calendar(settings),
         escalation=load_escalation(Path(settings.escalation)),
-        hours=WorkingHours(_hhmm(settings.working_hours_start), _hhmm(settings.working_hours_end)),
+        hours=WorkingHours.from_settings(settings),
         policy=RetryPolicy(max_attempts=settings.send_max_attempts,
                            base=dt.timedelta(minutes=settings.send_backoff_minutes)),
     )

@@ -20,6 +20,7 @@ from flows.orchestration.duties import (
 from flows.orchestration.engine import dispatch_flow, sweep_flow
 from flows.orchestration.inspection import inspection_flow
 from flows.orchestration.plan import load_plan_flow
+from models.dates import working_hours
 from models.enums import DutyKind
 from models.errors import DubanError
 from models.plan.schema import PlanSpec
@@ -30,9 +31,8 @@ MEETING_NOTICE_DAYS = 7  # invitations a week before each scheduled joint meetin
 
 def _half_hourly(minute: int, settings: Settings) -> Any:
     """Every half hour from the start to the end of working hours, every day (the flows skip days off)."""
-    start = int(settings.working_hours_start.split(":")[0])
-    end = int(settings.working_hours_end.split(":")[0])
-    return Cron(f"{minute},{minute + 30} {start}-{end} * * *", timezone=settings.timezone)
+    start, end = working_hours(settings)  # cron has whole hours; the flows keep to the minute-precise window
+    return Cron(f"{minute},{minute + 30} {start.hour}-{end.hour} * * *", timezone=settings.timezone)
 
 
 def _yearly(month_day: str, days_before: int, hour: int, settings: Settings) -> Any:

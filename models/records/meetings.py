@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from models.dates import local_date
 from models.engine.adhoc import close_obligation, create_adhoc_obligation, ensure_system_duties
 from models.errors import DubanError
 from models.rules.calendar import WorkingCalendar
@@ -98,7 +99,7 @@ def record_minutes(
     for name in [*attendance, *(a.owner for a in action_items)]:
         if name not in units:
             raise MeetingError(f"unknown unit {name!r}")
-    held_on = meeting.starts_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    held_on = local_date(meeting.starts_at)
     for item in action_items:
         if not item.title.strip():
             raise MeetingError("an action item needs a title")

@@ -29,7 +29,8 @@ import chinese_calendar
 from holidays.countries.china import China as HolidaysChina
 from holidays.version import __version__ as HOLIDAYS_VERSION
 
-from models.dates import local_datetime, to_local
+from config.settings import Settings
+from models.dates import local_datetime, parse_working_hours, to_local, working_hours
 from models.enums import HolidayPolicy
 from models.errors import CalendarDataMissing, CalendarError
 from models.rules.calendar_data import OperatorYear, load_year_file
@@ -376,7 +377,11 @@ class WorkingCalendar:
 
 @dataclass(frozen=True)
 class WorkingHours:
-    """The local wall-clock window in which people may be messaged: ``[start, end)``."""
+    """The local wall-clock window in which people may be messaged: ``[start, end)``, minute-precise.
+
+    The defaults match the settings' defaults; build from text with :meth:`parse` or from settings with
+    :meth:`from_settings` (both use :func:`models.dates.parse_working_hours`, the one parser).
+    """
 
     start: time = time(9, 0)
     end: time = time(17, 30)
@@ -387,17 +392,35 @@ class WorkingHours:
         if not self.start < self.end:
             raise ValueError(f"working hours must start before they end, got {self.start}–{self.end}")
 
+    @classmethod
+    def parse(cls, text: str) -> WorkingHours:
+        """Build the window from ``HH:MM-HH:MM`` text, e.g. ``"08:45-17:15"``.
+
+        Raises:
+            ValueError: naming the bad value.
+        """
+        return cls(*parse_working_hours(text))
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> WorkingHours:
+        """Build the window from the ``working_hours_start``/``working_hours_end`` settings.
+
+        Raises:
+            ValueError: naming the settings and the bad value.
+        """
+        return cls(*working_hours(settings))
+
 
 def next_send_time(cal: WorkingCalendar, dt: datetime, hours: WorkingHours | None = None) -> datetime:
     """Return the earliest moment at or after ``dt`` inside working hours on a working day.
 
     Args:
         cal: the working calendar.
-        dt: an aware datetime in any zone (converted to Asia/Shanghai).
+        dt: an aware datetime in any zone (converted to the local zone).
         hours: the sending window; defaults to 09:00–17:30.
 
     Returns:
-        ``dt`` itself (in Asia/Shanghai) if it is inside the window on a working day; else the start of the
+        ``dt`` itself (in the local zone) if it is inside the window on a working day; else the start of the
         next window: today's start if before it on a working day, otherwise the next working day's start.
     """
     hours = hours or WorkingHours()

@@ -22,7 +22,6 @@ import signal
 import socket
 import sys
 import threading
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -30,6 +29,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from models.dates import SystemClock, to_utc
 from models.errors import NotificationError
 
 _log = logging.getLogger(__name__)
@@ -57,7 +57,9 @@ class _Handler:
         while True:
             with self._lock:
                 n = next(self._counter)
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            # Stamped with the real clock, like a mail server's receipt time: a simulation's clock must not
+            # reorder the caught files that read_messages returns oldest first.
+            stamp = to_utc(SystemClock().now()).strftime("%Y%m%dT%H%M%S%fZ")
             final = self.store_dir / f"{stamp}-{n:06d}.eml"
             if final.exists():
                 continue

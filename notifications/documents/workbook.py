@@ -32,6 +32,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from models.dates import to_utc
 from notifications.documents import labels as L
 from notifications.documents.cells import (
     HEADER_FONT,
@@ -151,7 +152,7 @@ def write_report_workbook(
     wb.properties.creator = "duban"
     wb.properties.title = L.TITLE_REPORT.format(locality=locality, half=half_year(period))
     if made_at is not None:
-        wb.properties.created = wb.properties.modified = made_at.astimezone(dt.UTC).replace(tzinfo=None)
+        wb.properties.created = wb.properties.modified = to_utc(made_at).replace(tzinfo=None)
     refs = write_marker(wb, {
         "kind": KIND_REPORT, "template_version": str(TEMPLATE_VERSION), "plan_code": plan_code,
         "locality": locality, "period": period, "due_on": due_on.isoformat(),

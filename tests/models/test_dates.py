@@ -7,13 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from config.settings import get_settings
 from models import dates
+from models.rules.calendar import WorkingCalendar, WorkingHours, next_send_time
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def test_local_tz_is_shanghai() -> None:
-    assert dates.LOCAL_TZ == "Asia/Shanghai"
+    assert dates.local_zone_name() == "Asia/Shanghai"
     assert dates.local_tz().key == "Asia/Shanghai"
 
 
@@ -158,3 +160,114 @@ class TestClockInjection:
         with dates.use_clock(UtcClock()):
             assert dates.now().utcoffset() == timedelta(hours=8)
             assert dates.today() == date(2016, 6, 6)
+
+
+class TestZoneFromSettings:
+    @pytest.fixture
+    def berlin(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("DUBAN_TIMEZONE", "Europe/Berlin")
+        get_settings.cache_clear()
+
+    @pytest.mark.usefixtures("berlin")
+    def test_local_zone_follows_the_setting(self) -> None:
+        assert dates.local_zone_name() == "Europe/Berlin"
+        assert dates.local_tz() == ZoneInfo("Europe/Berlin")
+        winter = dates.to_local(datetime(2016, 1, 5, 12, 0, tzinfo=UTC))
+        summer = dates.to_local(datetime(2016, 7, 5, 12, 0, tzinfo=UTC))
+        assert (winter.hour, winter.utcoffset()) == (13, timedelta(hours=1))
+        assert (summer.hour, summer.utcoffset()) == (14, timedelta(hours=2))
+        assert dates.local_datetime(date(2016, 7, 5), time(9, 0)) == datetime(2016, 7, 5, 7, 0, tzinfo=UTC)
+
+    @pytest.mark.usefixtures("berlin")
+    def test_clock_and_today_use_the_setting(self) -> None:
+        # 21:30 UTC on June 4 is already June 5 05:30 in Shanghai but still June 4 23:30 in Berlin (CEST).
+        with dates.use_clock(dates.FixedClock(datetime(2016, 6, 4, 21, 30, tzinfo=UTC))):
+            assert dates.now() == datetime(2016, 6, 4, 23, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+            assert dates.today() == date(2016, 6, 4)  # Shanghai would say June 5
+            assert dates.get_clock().now().utcoffset() == timedelta(hours=2)
+
+    @pytest.mark.usefixtures("berlin")
+    def test_repeated_hour_keeps_each_instant(self) -> None:
+        # 2016-10-30 02:30 happens twice in Berlin; each UTC instant must keep its own offset.
+        first = dates.to_local(datetime(2016, 10, 30, 0, 30, tzinfo=UTC))
+        second = dates.to_local(datetime(2016, 10, 30, 1, 30, tzinfo=UTC))
+        assert (first.hour, first.utcoffset()) == (2, timedelta(hours=2))
+        assert (second.hour, second.utcoffset()) == (2, timedelta(hours=1))
+        assert dates.to_utc(second) - dates.to_utc(first) == timedelta(hours=1)
+
+    def test_unknown_zone_is_named(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("DUBAN_TIMEZONE", "Asia/Shanghia")
+        get_settings.cache_clear()
+        with pytest.raises(ValueError, match="unknown time zone 'Asia/Shanghia' \\(setting DUBAN_TIMEZONE\\)"):
+            dates.now()
+
+
+def test_to_utc_returns_stdlib_utc() -> None:
+    result = dates.to_utc(datetime(2016, 6, 5, 9, 30, tzinfo=SHANGHAI))
+    assert result == datetime(2016, 6, 5, 1, 30, tzinfo=UTC)
+    assert result.tzinfo is UTC and type(result) is datetime
+    with pytest.raises(ValueError, match="naive"):
+        dates.to_utc(datetime(2016, 6, 5, 9, 30))
+
+
+def test_local_date_is_the_day_in_the_local_zone() -> None:
+    assert dates.local_date(datetime(2016, 6, 4, 16, 0, tzinfo=UTC)) == date(2016, 6, 5)
+    assert dates.local_date(datetime(2016, 6, 4, 15, 59, tzinfo=UTC)) == date(2016, 6, 4)
+
+
+class TestWorkingHours:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("09:00-17:30", (time(9, 0), time(17, 30))),
+            ("08:45-17:15", (time(8, 45), time(17, 15))),
+            ("00:00-23:59", (time(0, 0), time(23, 59))),
+        ],
+    )
+    def test_parse_keeps_the_minutes(self, text: str, expected: tuple[time, time]) -> None:
+        assert dates.parse_working_hours(text) == expected
+
+    @pytest.mark.parametrize(
+        ("text", "match"),
+        [
+            ("9:00-17:30", "invalid working hours '9:00-17:30': invalid time '9:00': expected HH:MM"),
+            ("09:00-24:00", "invalid time '24:00'"),
+            ("09:60-17:30", "invalid time '09:60'"),
+            ("09:00", "invalid working hours '09:00': expected HH:MM-HH:MM"),
+            ("09:00 - 17:30", "invalid time '09:00 '"),
+            ("17:30-09:00", "must start before it ends"),
+            ("09:00-09:00", "must start before it ends"),
+        ],
+    )
+    def test_parse_rejects_with_the_bad_value(self, text: str, match: str) -> None:
+        with pytest.raises(ValueError, match=match):
+            dates.parse_working_hours(text)
+
+    def test_settings_default_to_nine_to_half_past_five(self) -> None:
+        assert dates.working_hours() == (time(9, 0), time(17, 30))
+        assert WorkingHours.from_settings() == WorkingHours()
+
+    def test_settings_keep_the_minutes(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("DUBAN_WORKING_HOURS_START", "08:45")
+        monkeypatch.setenv("DUBAN_WORKING_HOURS_END", "17:15")
+        get_settings.cache_clear()
+        assert dates.working_hours() == (time(8, 45), time(17, 15))
+        hours = WorkingHours.from_settings()
+        cal = WorkingCalendar()
+        monday = date(2016, 6, 6)
+        # Minute-precise both ends: 08:44 waits one minute, 17:20 (past a 17:15 end) waits for Tuesday.
+        assert next_send_time(cal, dates.local_datetime(monday, time(8, 50)), hours) == dates.local_datetime(
+            monday, time(8, 50)
+        )
+        assert next_send_time(cal, dates.local_datetime(monday, time(8, 44)), hours) == dates.local_datetime(
+            monday, time(8, 45)
+        )
+        assert next_send_time(cal, dates.local_datetime(monday, time(17, 20)), hours) == dates.local_datetime(
+            date(2016, 6, 7), time(8, 45)
+        )
+
+    def test_bad_settings_are_named(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("DUBAN_WORKING_HOURS_END", "5pm")
+        get_settings.cache_clear()
+        with pytest.raises(ValueError, match="invalid time '5pm'.*DUBAN_WORKING_HOURS_END"):
+            WorkingHours.from_settings()
