@@ -14,13 +14,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from models.enums import Role, Stage
-from models.errors import DubanError
+from models.errors import LadderError
 
 NO_NEXT = 1_000_000  # "no next stage" as a number, so that SQL compares it without NULL handling
-
-
-class LadderError(DubanError):
-    """Raised when the escalation ladder file is invalid."""
 
 
 DEFAULT_LEVEL = {Stage.REMINDER: 0, Stage.URGE: 1, Stage.NOTICE: 2, Stage.ESCALATE: 3}
