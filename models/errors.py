@@ -1,14 +1,30 @@
-"""duban's exceptions.
+"""duban's exceptions: every error duban raises on purpose, in one tree.
 
     DubanError
     ├── PlanError                 a plan file cannot be read or is invalid
     ├── DatabaseError             the database cannot be reached or is not initialised
     ├── CalendarError             a working-calendar question cannot be answered
     │   └── CalendarDataMissing   a year has no calendar data and the policy says stop
-    └── NotificationError         a message cannot be rendered, routed or sent
+    ├── LadderError               the escalation ladder file is invalid
+    ├── ScoringError              the facts gathered for an inspection's scores are inconsistent
+    ├── MeetingError              a meeting or its minutes name an unknown meeting or unit, or a bad date
+    ├── ReportError               a progress report names an unknown locality, period or indicator
+    ├── WorkbookError             a workbook cannot be read, does not validate, or cannot be written
+    ├── NotificationError         a message cannot be rendered, routed or sent
+    └── ServerError               the Prefect server cannot be started or does not become healthy
+
+The CLI (``flows/cli/errors.py``) prints any of them as one ``duban: error:`` line per problem and
+exits 1; anything else escaping a command is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
+
+
+def _problems_message(problems: list[str]) -> str:
+    """The one message for a list of problems: the problem itself, or a count and one per line."""
+    if len(problems) == 1:
+        return problems[0]
+    return f"{len(problems)} problems:\n  " + "\n  ".join(problems)
 
 
 class DubanError(Exception):
@@ -24,9 +40,7 @@ class PlanError(DubanError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
-        count = len(self.problems)
-        head = self.problems[0] if count == 1 else f"{count} problems:\n  " + "\n  ".join(self.problems)
-        super().__init__(head)
+        super().__init__(_problems_message(self.problems))
 
 
 class DatabaseError(DubanError):
@@ -41,5 +55,38 @@ class CalendarDataMissing(CalendarError):
     """Raised when a year has no calendar data and the configured policy is to refuse."""
 
 
+class LadderError(DubanError):
+    """Raised when the escalation ladder file is invalid."""
+
+
+class ScoringError(DubanError):
+    """Raised when the facts given for scoring are inconsistent (a bug upstream, not a unit's failing)."""
+
+
+class MeetingError(DubanError):
+    """Raised when a meeting or its minutes name an unknown meeting or unit, or a bad date."""
+
+
+class ReportError(DubanError):
+    """Raised when a progress report names an unknown locality, period or indicator, or a bad value."""
+
+
+class WorkbookError(DubanError):
+    """Raised when a workbook cannot be read, does not validate, or cannot be written.
+
+    Attributes:
+        problems: one line per problem, each naming the file, the sheet, the row and column (Excel
+            letters) and the bad value, with a suggestion where one is near.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(_problems_message(self.problems))
+
+
 class NotificationError(DubanError):
     """Raised when a message cannot be rendered, routed or sent."""
+
+
+class ServerError(DubanError):
+    """Raised when the Prefect server cannot be started or does not become healthy."""

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from models.errors import DubanError
+from flows.cli.errors import cli_errors
 from models.rules.calendar import WorkingCalendar, YearInfo, YearSource
 
 calendar_app = typer.Typer(
@@ -56,16 +56,13 @@ def _day_table(title: str, rows: dict[date, str], label: str) -> Table:
 
 
 @calendar_app.command("show")
+@cli_errors
 def show(
     year: int = typer.Argument(..., min=1, max=9998, help="The year, e.g. 2016."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
     """Show a year's source (official, estimated or missing), its days off on weekdays and its 调休 days."""
-    try:
-        info = _calendar().year_info(year)
-    except DubanError as exc:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(f"duban: error: {exc}", markup=False)
-        raise typer.Exit(1) from None
+    info = _calendar().year_info(year)
     if as_json:
         typer.echo(_as_json(info))
         return

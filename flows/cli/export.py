@@ -10,9 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-from models.errors import DubanError
+from flows.cli.errors import cli_errors
 
 export_app = typer.Typer(
     help="Export the task breakdown table, an inspection's circular and the status board (Word, Excel).",
@@ -28,18 +27,13 @@ def _group() -> None:
 
 
 def _run(write: Callable[[], list[Path]]) -> None:
-    """Run an export; print each path written, or one error line on stderr and exit 1."""
-    try:
-        paths = write()
-    except DubanError as exc:
-        message = " ".join(str(exc).split())
-        Console(stderr=True, highlight=False, soft_wrap=True).print(f"duban: error: {message}", markup=False)
-        raise typer.Exit(1) from None
-    for path in paths:
+    """Run an export and print each path written (errors: see :func:`~flows.cli.errors.cli_errors`)."""
+    for path in write():
         typer.echo(str(path))
 
 
 @export_app.command("breakdown")
+@cli_errors
 def breakdown(
     out: Path = typer.Option(Path("."), "--out", help=OUT_HELP),
     plan: str | None = typer.Option(None, "--plan", help="Plan code; default: the most recently loaded plan."),
@@ -51,6 +45,7 @@ def breakdown(
 
 
 @export_app.command("circular")
+@cli_errors
 def circular(
     period: str = typer.Option(..., "--period", help="The report period inspected: 2016-06-05 or 2016年上半年."),
     out: Path = typer.Option(Path("."), "--out", help=OUT_HELP),
@@ -66,6 +61,7 @@ def circular(
 
 
 @export_app.command("status")
+@cli_errors
 def status(out: Path = typer.Option(Path("."), "--out", help=OUT_HELP)) -> None:
     """Write the status board (every obligation, its state and light as a cell colour) as .xlsx."""
     from flows.ops.exports import export_status

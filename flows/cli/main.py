@@ -1,14 +1,12 @@
-"""The `duban` command line. Errors are one line on stderr and a non-zero exit, never a traceback."""
+"""The `duban` command line. Errors are one line on stderr and a non-zero exit, never a traceback
+(:mod:`flows.cli.errors` prints them for every command)."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,11 +14,12 @@ from rich.table import Table
 
 from config.settings import get_settings
 from flows.cli.calendar import calendar_app
+from flows.cli.errors import cli_errors, say
 from flows.cli.export import export_app
 from flows.cli.plan_text import import_text
 from flows.cli.report import report_app
 from models.db import safe_url
-from models.errors import DubanError, PlanError
+from models.errors import DubanError
 from models.plan.breakdown import HEADERS, TARGET_HEADERS, breakdown_rows, target_rows
 from models.plan.schema import plan_summary
 
@@ -31,31 +30,6 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
-
-F = TypeVar("F", bound=Callable[..., Any])
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def fail(message: str, code: int = 1) -> None:
-    """Print one error line (or one per problem) on stderr and exit."""
-    for line in message.splitlines() or [message]:
-        err.print(f"duban: error: {line}", markup=False)
-    raise typer.Exit(code)
-
-
-def cli_errors(func: F) -> F:
-    """Turn duban's errors into one readable line each on stderr."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except PlanError as exc:
-            fail("\n".join(exc.problems))
-        except DubanError as exc:
-            fail(str(exc))
-
-    return wrapper  # type: ignore[return-value]
 
 
 @app.command()
@@ -160,7 +134,7 @@ def simulate(
     typer.echo(f"simulated {first} → {last}: {res.days} days, {res.obligations} obligations, "
                f"{res.messages} messages ({stages}) → {jsonl}")
     for notice in res.calendar_notices:
-        err.print(f"duban: note: {notice}", markup=False)
+        say("note", notice)
 
 
 @notify_app.command("test")

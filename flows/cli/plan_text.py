@@ -14,15 +14,12 @@ from pathlib import Path
 
 import typer
 
+from flows.cli.errors import cli_errors, say
 from models.errors import PlanError
 from models.plan.file import load_plan_file, parse_plan_text, read_input_bytes
 from models.plan_text.reader import decode_notice, notice_summary, notice_to_plan, parse_notice, plan_yaml
 
 EXIT_UNREAD = 2
-
-
-def _say(kind: str, line: str) -> None:
-    typer.echo(f"duban: {kind}: {line}", err=True)
 
 
 MAX_NOTICE_BYTES = 10 * 1024 * 1024  # a notice is text: anything larger is not one
@@ -32,6 +29,7 @@ def _read(file: Path) -> bytes:
     return read_input_bytes(file, what="notice", max_bytes=MAX_NOTICE_BYTES)
 
 
+@cli_errors
 def import_text(
     file: Path = typer.Argument(..., help="The text of a notice (通知), UTF-8 or GB18030."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (plan show --json plus text)."),
@@ -46,35 +44,29 @@ def import_text(
     the exit code is 2; the plan is still printed (or written) without them.
     """
     source = str(file)
-    try:
-        if as_json and as_yaml:
-            raise PlanError(["--json and --yaml exclude each other; pick one"])
-        text = decode_notice(_read(file), source=source)
-        parse = parse_notice(text, source=source)
-        units = load_plan_file(roster).all_units if roster is not None else None
-        plan = notice_to_plan(parse, roster=units)
-        if as_json:
-            output = json.dumps(notice_summary(parse, plan), ensure_ascii=False, indent=2) + "\n"
-        else:
-            output = plan_yaml(plan, parse)
-            parse_plan_text(output, source=str(out or "(output)"))  # what we print must load
-        if out is not None:
-            try:
-                out.write_text(output, encoding="utf-8")
-            except OSError as exc:
-                raise PlanError([f"{out}: cannot write: {exc.strerror or exc}"]) from None
-    except PlanError as exc:
-        for problem in exc.problems:
-            _say("error", problem)
-        raise typer.Exit(1) from None
-    if out is not None:
-        typer.echo(f"wrote {out} ({'JSON' if as_json else 'YAML'}): {len(plan.items)} items, "
-                   f"{len(plan.targets)} targets, {len(plan.duties)} duties")
+    if as_json and as_yaml:
+        raise PlanError(["--json and --yaml exclude each other; pick one"])
+    text = decode_notice(_read(file), source=source)
+    parse = parse_notice(text, source=source)
+    units = load_plan_file(roster).all_units if roster is not None else None
+    plan = notice_to_plan(parse, roster=units)
+    if as_json:
+        output = json.dumps(notice_summary(parse, plan), ensure_ascii=False, indent=2) + "\n"
     else:
+        output = plan_yaml(plan, parse)
+        parse_plan_text(output, source=str(out or "(output)"))  # what we print must load
+    if out is None:
         sys.stdout.write(output)
         sys.stdout.flush()
+    else:
+        try:
+            out.write_text(output, encoding="utf-8")
+        except OSError as exc:
+            raise PlanError([f"{out}: cannot write: {exc.strerror or exc}"]) from None
+        typer.echo(f"wrote {out} ({'JSON' if as_json else 'YAML'}): {len(plan.items)} items, "
+                   f"{len(plan.targets)} targets, {len(plan.duties)} duties")
     if parse.unread:
         for line in parse.unread:
-            _say("warning", f"{source}: {line}")
-        _say("warning", f"{source}: {len(parse.unread)} paragraph(s) not understood and left out of the plan")
+            say("warning", f"{source}: {line}")
+        say("warning", f"{source}: {len(parse.unread)} paragraph(s) not understood and left out of the plan")
         raise typer.Exit(EXIT_UNREAD)

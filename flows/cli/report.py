@@ -8,11 +8,10 @@ filled one. No Prefect here: these are plain commands (the lead mounts ``report_
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn
 
 import typer
 
-from models.errors import DubanError
+from flows.cli.errors import cli_errors
 
 report_app = typer.Typer(
     help="Progress-report workbooks (进度填报表): write the pre-filled template, import a filled one.",
@@ -25,14 +24,8 @@ def _group() -> None:
     """Progress-report workbooks: template, import, targets."""
 
 
-def _fail(exc: DubanError) -> NoReturn:
-    problems: list[str] = getattr(exc, "problems", None) or str(exc).splitlines() or [type(exc).__name__]
-    for line in problems:
-        typer.echo(f"duban: error: {line}", err=True)
-    raise typer.Exit(1)
-
-
 @report_app.command("import")
+@cli_errors
 def import_command(
     file: Path = typer.Argument(..., help="The filled workbook (.xlsx) a locality sent back."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check it and say what would be recorded; write nothing."),
@@ -42,14 +35,12 @@ def import_command(
     from flows.ops.documents import import_report
     from models.dates import now
 
-    try:
-        result = import_report(file, dry_run=dry_run, now=now(), plan_code=plan)
-    except DubanError as exc:
-        _fail(exc)
+    result = import_report(file, dry_run=dry_run, now=now(), plan_code=plan)
     typer.echo(result.summary())
 
 
 @report_app.command("template")
+@cli_errors
 def template_command(
     locality: str = typer.Option(..., "--locality", help="The town or sub-district, e.g. 镇隆镇."),
     period: str = typer.Option(..., "--period", help="The report's due date, YYYY-MM-DD, e.g. 2016-06-05."),
@@ -60,14 +51,12 @@ def template_command(
     from flows.ops.documents import report_workbook_for
     from models.dates import now
 
-    try:
-        path = report_workbook_for(locality, period, out, now(), plan_code=plan)
-    except DubanError as exc:
-        _fail(exc)
+    path = report_workbook_for(locality, period, out, now(), plan_code=plan)
     typer.echo(f"wrote {path}")
 
 
 @report_app.command("targets")
+@cli_errors
 def targets_command(
     locality: str = typer.Option(..., "--locality", help="The town or sub-district, e.g. 镇隆镇."),
     year: int = typer.Option(..., "--year", min=1949, max=2200, help="The year of the targets."),
@@ -77,8 +66,5 @@ def targets_command(
     """Write a locality's target sheet (目标任务分解表) for a year, from the approved split."""
     from flows.ops.documents import targets_sheet_for
 
-    try:
-        path = targets_sheet_for(locality, year, out, plan_code=plan)
-    except DubanError as exc:
-        _fail(exc)
+    path = targets_sheet_for(locality, year, out, plan_code=plan)
     typer.echo(f"wrote {path}")

@@ -20,14 +20,10 @@ from types import FrameType
 from config.settings import Settings
 from flows.ops.delivery import mail_dir, write_default_contacts
 from flows.orchestration.env import apply_client_env, prefect_home, server_env, server_url
-from models.errors import DubanError
+from models.errors import ServerError
 from notifications.channels.mailcatcher import MailCatcher
 
 HEALTH_TIMEOUT_S = 120.0
-
-
-class ServerError(DubanError):
-    """Raised when the Prefect server cannot be started or does not become healthy."""
 
 
 def _port_busy(host: str, port: int) -> bool:

@@ -8,25 +8,15 @@ Every problem names the file, the line, the path inside the file and the bad val
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 from models.errors import PlanError
 from models.plan.schema import PlanSpec, check_plan
+from models.validation import format_validation_error
 
 MAX_PLAN_BYTES = 5 * 1024 * 1024
-
-
-def _path_str(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(top level)"
 
 
 def _line_map(node: yaml.Node, path: str = "", out: dict[str, int] | None = None) -> dict[str, int]:
@@ -51,11 +41,6 @@ def _line_for(lines: dict[str, int], path: str) -> int | None:
         cut = max(path.rfind("."), path.rfind("["))
         path = path[:cut] if cut > 0 else ""
     return None
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def parse_plan_text(text: str, *, source: str) -> PlanSpec:
@@ -88,16 +73,7 @@ def parse_plan_text(text: str, *, source: str) -> PlanSpec:
     try:
         plan = PlanSpec.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            path = _path_str(tuple(err["loc"]))
-            if err["type"] == "missing":
-                problems.append(f"{where(path)}: {path}: required field is missing")
-            elif err["type"] == "extra_forbidden":
-                problems.append(f"{where(path)}: {path}: unknown field (value {_shown(err['input'])})")
-            else:
-                problems.append(f"{where(path)}: {path}: {err['msg']} (value {_shown(err['input'])})")
-        raise PlanError(problems) from None
+        raise PlanError(format_validation_error(exc, where=where)) from None
     problems = [f"{where(path)}: {path}: {msg}" for path, msg in check_plan(plan)]
     if problems:
         raise PlanError(problems)

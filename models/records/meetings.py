@@ -12,16 +12,12 @@ from sqlmodel import Session, col, select
 
 from models.dates import local_date
 from models.engine.adhoc import close_obligation, create_adhoc_obligation, ensure_system_duties
-from models.errors import DubanError
+from models.errors import MeetingError
 from models.rules.calendar import WorkingCalendar
 from models.rules.ladder import EscalationSpec
 from models.tables.duties import Meeting
 from models.tables.engine import Obligation
 from models.tables.plan import Unit
-
-
-class MeetingError(DubanError):
-    """Raised when a meeting or its minutes name an unknown meeting or unit, or a bad date."""
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,10 @@ from sqlmodel import Session, col, select
 
 from models.engine.adhoc import close_obligation
 from models.enums import DutyKind
-from models.errors import DubanError
+from models.errors import ReportError as ReportError  # re-exported: flows/ops/documents.py imports it from here
 from models.tables.duties import Allocation, ProgressReport
 from models.tables.engine import Obligation
 from models.tables.plan import Duty, Indicator, Unit
-
-
-class ReportError(DubanError):
-    """Raised when a progress report names an unknown locality, period or indicator, or a bad value."""
 
 
 @dataclass(frozen=True)

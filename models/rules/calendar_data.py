@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from models.dates import parse_date
 from models.errors import CalendarError
+from models.validation import format_validation_error
 
 
 def _coerce_date(value: object) -> date:
@@ -85,14 +86,6 @@ _TextDatesLoader.yaml_implicit_resolvers = {
 }
 
 
-def _loc(parts: tuple[int | str, ...]) -> str:
-    """Render a pydantic location as ``holidays[1].days[2]``."""
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
 def _fail(path: Path, problems: list[str]) -> CalendarError:
     if len(problems) == 1:
         return CalendarError(f"invalid calendar file {path}: {problems[0]}")
@@ -111,10 +104,7 @@ def _parse(path: Path) -> _YearFile:
     try:
         return _YearFile.model_validate(raw)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{_loc(err['loc'])}: {msg} (got {err['input']!r})")
+        problems = format_validation_error(exc, value_label="got", max_value_chars=None, plain_words=False)
         raise _fail(path, problems) from exc
 
 

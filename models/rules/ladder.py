@@ -14,13 +14,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from models.enums import Role, Stage
-from models.errors import DubanError
+from models.errors import LadderError
+from models.validation import format_validation_error
 
 NO_NEXT = 1_000_000  # "no next stage" as a number, so that SQL compares it without NULL handling
-
-
-class LadderError(DubanError):
-    """Raised when the escalation ladder file is invalid."""
 
 
 DEFAULT_LEVEL = {Stage.REMINDER: 0, Stage.URGE: 1, Stage.NOTICE: 2, Stage.ESCALATE: 3}
@@ -102,10 +99,11 @@ def load_escalation(path: Path) -> EscalationSpec:
     try:
         return EscalationSpec.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise LadderError(f"{path}: {where}: {first['msg']}{more}") from None
+        first, *rest = format_validation_error(
+            exc, value_label=None, plain_words=False, dotted_indexes=True, pydantic_prefix=True
+        )
+        more = f" (and {len(rest)} more)" if rest else ""
+        raise LadderError(f"{path}: {first}{more}") from None
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from models.errors import DubanError
+from models.errors import ScoringError
 
 KINDS: tuple[str, ...] = ("department", "town", "subdistrict", "other")
 LIGHTS: tuple[str, ...] = ("green", "yellow", "red")
@@ -59,10 +59,6 @@ REASONS: tuple[str, ...] = (
     REASON_TOTAL_YELLOW,
     REASON_OPEN_RED,
 )
-
-
-class ScoringError(DubanError):
-    """Raised when the facts given for scoring are inconsistent (a bug upstream, not a unit's failing)."""
 
 
 @dataclass(frozen=True)

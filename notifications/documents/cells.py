@@ -24,7 +24,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.workbook.protection import WorkbookProtection
 
-from models.errors import DubanError
+from models.errors import WorkbookError as WorkbookError  # re-exported: flows/ops/documents.py imports it from here
 from notifications.documents.labels import SHEET_MARKER
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -40,21 +40,6 @@ TITLE_FONT = Font(bold=True, size=14)
 _THIN = Side(style="thin", color="9E9E9E")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-class WorkbookError(DubanError):
-    """Raised when a workbook cannot be read, does not validate, or cannot be written.
-
-    Attributes:
-        problems: one line per problem, each naming the file, the sheet, the row and column (Excel
-            letters) and the bad value, with a suggestion where one is near.
-    """
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = list(problems)
-        count = len(self.problems)
-        head = self.problems[0] if count == 1 else f"{count} problems:\n  " + "\n  ".join(self.problems)
-        super().__init__(head)
 
 
 def safe_text(value: object) -> str:

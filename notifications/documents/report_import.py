@@ -24,8 +24,9 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils.cell import coordinate_from_string
 
+from models.errors import WorkbookError
 from notifications.documents import labels as L
-from notifications.documents.cells import WorkbookError, read_marker
+from notifications.documents.cells import read_marker
 from notifications.documents.workbook import (
     IND_COLUMNS,
     IND_FIRST_ROW,

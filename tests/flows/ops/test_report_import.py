@@ -22,9 +22,9 @@ from flows.cli.report import report_app
 from flows.ops.commands import engine_for, init_database, load_plan_path
 from flows.ops.documents import import_report, report_workbook_for, targets_sheet_for
 from flows.ops.engine import engine_context, generate
+from models.errors import WorkbookError
 from models.plan.file import load_plan_file
 from notifications.documents import labels as L
-from notifications.documents.cells import WorkbookError
 from notifications.documents.report_import import MAX_WORKBOOK_BYTES, read_report_workbook
 from notifications.documents.targets_sheet import write_targets_sheet
 from notifications.documents.workbook import write_report_workbook

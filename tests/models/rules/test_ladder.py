@@ -8,7 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from models.enums import Role, Stage
-from models.rules.ladder import LadderError, LadderSpec, StageSpec, load_escalation, step_at
+from models.errors import LadderError
+from models.rules.ladder import LadderSpec, StageSpec, load_escalation, step_at
 from tests.conftest import ROOT
 
 DEFAULT = load_escalation(ROOT / "config" / "escalation.yaml").default

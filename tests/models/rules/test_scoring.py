@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from models.errors import ScoringError
 from models.rules.scoring import (
     RUBRIC,
     Rubric,
     Score,
-    ScoringError,
     UnitFacts,
     competition_ranks,
     score_components,

@@ -15,8 +15,9 @@ from typing import Any
 import openpyxl
 import pytest
 
+from models.errors import WorkbookError
 from notifications.documents import labels as L
-from notifications.documents.cells import EXCEL_MAX_CHARS, WorkbookError, read_marker, safe_text, write_text
+from notifications.documents.cells import EXCEL_MAX_CHARS, read_marker, safe_text, write_text
 from notifications.documents.report_import import ParsedReport, read_report_workbook
 from notifications.documents.targets_sheet import write_targets_sheet
 from notifications.documents.workbook import TEMPLATE_VERSION, write_report_workbook
