@@ -1,7 +1,7 @@
 """Obligations as the duty flows look them up: a duty's open ones, those of one period, one unit's.
 
 The engine (:mod:`models.engine`) creates, moves and chases obligations; these are the reads the flows
-compose around it. Where a function promises no order, none is imposed (the callers do not depend on one).
+compose around it. Where a function promises no order it imposes none, as the queries it replaced did not.
 """
 
 from __future__ import annotations
