@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from config.settings import Settings, get_settings
 from flows.ops.commands import engine_for
+from models.db import session_scope
 from models.errors import NotificationError
+from models.records.units import unit_codes
 from notifications.channels.contacts import Contacts, default_contacts_yaml
 from notifications.channels.router import ContactsSender
 
@@ -30,9 +30,8 @@ def contacts_path(settings: Settings | None = None) -> Path:
 
 def write_default_contacts(settings: Settings, smtp_port: int) -> Path:
     """Write <var_dir>/contacts.yaml: every unit's handler and head, the coordinator, the leader → the catcher."""
-    with engine_for(settings).connect() as conn:
-        units = [(str(c), str(n)) for c, n in conn.execute(sa.text(
-            "SELECT code, MIN(name) FROM unit GROUP BY code ORDER BY code"))]
+    with session_scope(engine_for(settings)) as session:
+        units = unit_codes(session=session)
     path = settings.var_dir / "contacts.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(default_contacts_yaml(units, smtp_host="127.0.0.1", smtp_port=smtp_port), encoding="utf-8")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from config.settings import Settings
 from flows.ops.commands import engine_for
@@ -25,17 +25,18 @@ from models.db import require_schema, session_scope
 from models.enums import DutyKind
 from models.plan.schema import PlanSpec
 from models.plan.store import find_plan, read_plan
+from models.records.obligations import unit_obligation
 from models.records.reports import (
     ReportError,
     allocations,
     duty_of_kind,
     latest_actuals,
+    latest_report,
     record_progress_report,
     report_periods,
 )
 from models.tables.duties import ProgressReport
-from models.tables.engine import Obligation
-from models.tables.plan import Plan, Unit
+from models.tables.plan import Plan
 from notifications.documents import labels as L
 from notifications.documents.cells import WorkbookError
 from notifications.documents.report_import import read_report_workbook
@@ -188,17 +189,11 @@ def report_workbooks_for(
         for locality in localities:
             if locality not in known:
                 raise _unknown("locality", locality, known)
-            found = session.exec(
-                select(Unit, Obligation).join(Obligation, col(Obligation.unit_id) == col(Unit.id))
-                .where(Unit.plan_id == pid, Unit.name == locality, Obligation.duty_id == duty.id,
-                       Obligation.period == period)).first()
+            found = unit_obligation(session=session, duty=duty, unit_name=locality, period=period)
             if found is None:
                 raise WorkbookError([f"{locality} owes no progress report for {period}"])
             unit, ob = found
-            last = session.exec(
-                select(ProgressReport).join(Obligation, col(Obligation.id) == col(ProgressReport.obligation_id))
-                .where(ProgressReport.unit_id == unit.id, ProgressReport.year == year)
-                .order_by(col(Obligation.nominal_due_on).desc(), col(ProgressReport.version).desc())).first()
+            last = latest_report(session=session, unit_id=unit.id or 0, year=year)
             jobs.append((locality, ob.due_on, last, last is not None and last.obligation_id == ob.id))
     plan = choices.plan
     paths = []

@@ -5,13 +5,11 @@ split, joint meetings and their minutes. The flows in :mod:`flows.orchestration.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from config.settings import get_settings
 from flows.ops.documents import report_workbooks_for, targets_sheets_for
@@ -19,42 +17,44 @@ from flows.ops.engine import EngineContext
 from models.dates import to_local
 from models.db import session_scope
 from models.engine.adhoc import close_obligation, create_adhoc_obligation
-from models.enums import DutyKind, HolidayPolicy
+from models.enums import DutyKind, Frequency, HolidayPolicy, Light, ObligationStatus, Role, recipient_key
+from models.plan.schema import LOCALITY_KINDS
 from models.plan.store import find_plan
 from models.records.meetings import ActionItem, agenda, create_meeting, record_minutes
+from models.records.obligations import nearest_open_obligation, open_obligations, period_obligations
 from models.records.reports import (
     RecordedReport,
     allocations,
     city_targets,
     duty_of_kind,
+    indicators,
     latest_actuals,
+    period_reports,
     record_progress_report,
+    report_periods,
     save_allocations,
 )
+from models.records.units import duty_members, plan_units, unit_named
 from models.rules.calendar import Due
 from models.rules.decomposition import basis_kind, draft_split, validate_split
-from models.tables.engine import Obligation
-from models.tables.plan import Indicator, Plan, Unit
 from notifications.delivery.dispatch import period_label, quoted_title
 from notifications.delivery.outbox import queue_info
 from notifications.documents.ics import meeting_ics
 from notifications.messages.render import render_values
+
+# The lights as the report summary names them (any other light shows as —).
+_LIGHT_ZH: dict[str, str] = {Light.RED: "红", Light.YELLOW: "黄", Light.BLUE: "蓝"}
 
 
 def _fmt(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def _plan(session: Session, code: str | None = None) -> Plan:
-    return find_plan(code, session=session)
-
-
 # --- progress reports -------------------------------------------------------------------------------
 
 def choose_period(session: Session, plan_id: int, period: str | None, today: dt.date) -> str:
     """The given period, else the next report deadline on or after today, else the last one."""
-    duty = duty_of_kind(session=session, plan_id=plan_id, kind=DutyKind.PROGRESS_REPORT)
-    periods = sorted({o.period for o in session.exec(select(Obligation).where(Obligation.duty_id == duty.id))})
+    periods = report_periods(session=session, plan_id=plan_id)
     if period is not None:
         if period not in periods:
             raise ValueError(f"unknown report period {period!r}; periods: {', '.join(periods)}")
@@ -66,20 +66,19 @@ def choose_period(session: Session, plan_id: int, period: str | None, today: dt.
 def open_report_window(ctx: EngineContext, now: dt.datetime, period: str | None = None) -> dict[str, Any]:
     """Tell every locality that owes the period's report what to report, by when, pre-filled."""
     with session_scope(ctx.engine) as session:
-        plan = _plan(session)
+        plan = find_plan(None, session=session)
         pid = plan.id or 0
         period = choose_period(session, pid, period, to_local(now).date())
         duty = duty_of_kind(session=session, plan_id=pid, kind=DutyKind.PROGRESS_REPORT)
         year = int(period[:4])
         allocated = allocations(session=session, plan_id=pid, year=year)
         reported = latest_actuals(session=session, plan_id=pid, year=year)
-        inds = list(session.exec(select(Indicator).where(Indicator.plan_id == pid)))
-        obs = session.exec(select(Obligation, Unit).join(Unit, col(Unit.id) == col(Obligation.unit_id)).where(
-            Obligation.duty_id == duty.id, Obligation.period == period)).all()
+        inds = indicators(session=session, plan_id=pid)
+        obs = period_obligations(session=session, duty_id=duty.id or 0, period=period)
         queued = skipped = 0
         workbooks: list[tuple[str, Any, str, int | None]] = []
         for ob, unit in obs:
-            if ob.status != "open":
+            if ob.status != ObligationStatus.OPEN:
                 skipped += 1
                 continue
             lines = [{"name": i.name, "unit": i.unit,
@@ -92,7 +91,7 @@ def open_report_window(ctx: EngineContext, now: dt.datetime, period: str | None 
                       rule=ob.holiday_rule)
             msg = render_values("report_window", {
                 "unit_name": unit.name, "due_on": ob.due_on, "period_label": period_label(ob.nominal_due_on,
-                                                                                          "semiannual"),
+                                                                                          Frequency.SEMIANNUAL),
                 "plan_title": quoted_title(plan.title), "doc_number": plan.doc_number, "coordinator": plan.coordinator,
                 "holiday_note": due.describe_zh(), "indicators": lines,
             })
@@ -102,7 +101,7 @@ def open_report_window(ctx: EngineContext, now: dt.datetime, period: str | None 
     paths = report_workbooks_for([w[0] for w in workbooks], period, folder, now) if workbooks else []
     with session_scope(ctx.engine) as session:
         for (_name, msg, code, ob_id), path in zip(workbooks, paths, strict=True):
-            queued += queue_info(session=session, recipient=f"unit-{code}+role-handler", role="handler",
+            queued += queue_info(session=session, recipient=recipient_key(Role.HANDLER, code), role=Role.HANDLER,
                                  title=msg.title, body=msg.body, key=f"window@{period}", now=now, cal=ctx.cal,
                                  hours=ctx.hours, obligation_id=ob_id, attachments=[str(path.resolve())])
     return {"period": period, "queued": queued, "already_submitted": skipped, "localities": len(obs)}
@@ -113,7 +112,7 @@ def submit_report(ctx: EngineContext, now: dt.datetime, *, locality: str, period
                   source: str = "form") -> RecordedReport:
     """Record one locality's report (a new version unless identical) and close its obligation."""
     with session_scope(ctx.engine) as session:
-        plan = _plan(session)
+        plan = find_plan(None, session=session)
         return record_progress_report(session=session, plan_id=plan.id or 0, unit_name=locality, period=period,
                                       actuals=actuals, projects=projects, problems=problems,
                                       next_steps=next_steps, now=now, source=source)
@@ -122,49 +121,32 @@ def submit_report(ctx: EngineContext, now: dt.datetime, *, locality: str, period
 def report_summary(ctx: EngineContext, period: str) -> list[dict[str, Any]]:
     """Per locality: reported or not, when, on time, and each indicator against the pace-to-date (序时进度)."""
     with session_scope(ctx.engine) as session:
-        plan = _plan(session)
+        plan = find_plan(None, session=session)
         pid = plan.id or 0
-        duty = duty_of_kind(session=session, plan_id=pid, kind=DutyKind.PROGRESS_REPORT)
         year, nominal = int(period[:4]), dt.date.fromisoformat(period)
         pace = (nominal - dt.date(year, 1, 1)).days / (dt.date(year, 12, 31) - dt.date(year, 1, 1)).days
         allocated = allocations(session=session, plan_id=pid, year=year)
-        rows = session.execute(sa.text(
-            "SELECT u.name, o.status, o.light, o.due_on, (SELECT MAX(r.submitted_at) FROM progress_report r "
-            "WHERE r.obligation_id = o.id), (SELECT r.actuals FROM progress_report r WHERE r.obligation_id = o.id "
-            "ORDER BY r.version DESC LIMIT 1) FROM obligation o JOIN unit u ON u.id = o.unit_id "
-            "WHERE o.duty_id = :d AND o.period = :p ORDER BY u.position"
-        ), {"d": duty.id, "p": period}).all()
-        names = {i.code: i.name for i in session.exec(select(Indicator).where(Indicator.plan_id == pid))}
+        rows = period_reports(session=session, plan_id=pid, period=period)
+        names = {i.code: i.name for i in indicators(session=session, plan_id=pid)}
     out = []
-    for unit, _status, light, due_on, submitted, actuals in rows:
-        due = due_on if isinstance(due_on, dt.date) else dt.date.fromisoformat(str(due_on))
-        sub = _as_dt(submitted)
+    for row in rows:
+        due, sub = row.due_on, row.last_submitted_at
         on_time = sub is not None and to_local(sub).date() <= due
-        values = actuals if isinstance(actuals, dict) else ({} if actuals is None else json.loads(actuals))
         behind = []
         for code, shares in allocated.items():
-            target = shares.get(str(unit))
+            target = shares.get(row.unit)
             if not target:
                 continue
-            done = float(values.get(code, 0.0)) / target
+            done = row.actuals.get(code, 0.0) / target
             gap = (pace - done) * 100
             if gap > 10:
                 behind.append(f"{names.get(code, code)} 完成{done:.0%}，低于序时进度{gap:.0f}个百分点")
-        out.append({"单位": str(unit), "报送": "已报送" if sub else "未报送",
+        out.append({"单位": row.unit, "报送": "已报送" if sub else "未报送",
                     "报送时间": to_local(sub).strftime("%Y-%m-%d %H:%M") if sub else "—",
                     "按时": "是" if on_time else ("否" if sub else "—"), "截止日期": due.isoformat(),
-                    "亮灯": {"red": "红", "yellow": "黄", "blue": "蓝"}.get(str(light), "—"),
+                    "亮灯": _LIGHT_ZH.get(row.light, "—"),
                     "进度": "；".join(behind) or ("达到序时进度" if sub and allocated else "—")})
     return out
-
-
-def _as_dt(value: Any) -> dt.datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    parsed = dt.datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 # --- target decomposition ---------------------------------------------------------------------------
@@ -187,14 +169,13 @@ def decomposition_draft(ctx: EngineContext, year: int) -> tuple[list[str], list[
     """The localities and, per indicator with a city target, the draft split (documented in
     :mod:`models.rules.decomposition`: pro rata to last year's actuals, else last year's split, else even)."""
     with session_scope(ctx.engine) as session:
-        plan = _plan(session)
+        plan = find_plan(None, session=session)
         pid = plan.id or 0
-        localities = [u.name for u in session.exec(select(Unit).where(
-            Unit.plan_id == pid, col(Unit.kind).in_(["town", "subdistrict"])).order_by(col(Unit.position)))]
+        localities = [u.name for u in plan_units(session=session, plan_id=pid, kinds=LOCALITY_KINDS)]
         targets = city_targets(session=session, plan_id=pid, year=year)
         actuals = latest_actuals(session=session, plan_id=pid, year=year - 1)
         previous = allocations(session=session, plan_id=pid, year=year - 1)
-        inds = list(session.exec(select(Indicator).where(Indicator.plan_id == pid).order_by(col(Indicator.position))))
+        inds = indicators(session=session, plan_id=pid)
     drafts = []
     for ind in inds:
         if ind.code not in targets:
@@ -224,17 +205,17 @@ def approve_split(ctx: EngineContext, now: dt.datetime, year: int, drafts: list[
                   split: dict[str, dict[str, float]], reason: str) -> dict[str, Any]:
     """Store the split, close the year's decomposition obligation, and send each locality its targets."""
     with session_scope(ctx.engine) as session:
-        plan = _plan(session)
+        plan = find_plan(None, session=session)
         pid = plan.id or 0
         rows = save_allocations(session=session, plan_id=pid, year=year, split=split,
                                 city={d.code: d.city_value for d in drafts}, now=now, note=reason)
         duty = duty_of_kind(session=session, plan_id=pid, kind=DutyKind.DECOMPOSITION)
         closed = 0
-        for ob in session.exec(select(Obligation).where(Obligation.duty_id == duty.id, Obligation.status == "open")):
+        for ob in open_obligations(session=session, duty_id=duty.id or 0):
             if ob.nominal_due_on.year == year:
-                closed += close_obligation(session=session, obligation_id=ob.id or 0, status="accepted", now=now,
-                                           note=f"{year} split approved")
-        units = {u.name: u for u in session.exec(select(Unit).where(Unit.plan_id == pid))}
+                closed += close_obligation(session=session, obligation_id=ob.id or 0,
+                                           status=ObligationStatus.ACCEPTED, now=now, note=f"{year} split approved")
+        units = {u.name: u for u in plan_units(session=session, plan_id=pid)}
         plan_title, doc_number, coordinator = plan.title, plan.doc_number, plan.coordinator
     queued = 0
     folder = get_settings().var_dir / "attachments" / f"targets-{year}"
@@ -246,9 +227,10 @@ def approve_split(ctx: EngineContext, now: dt.datetime, year: int, drafts: list[
             msg = render_values("targets_notice", {
                 "unit_name": name, "year": year, "plan_title": quoted_title(plan_title), "doc_number": doc_number,
                 "coordinator": coordinator, "targets": lines, "issued_on": to_local(now).date()})
-            queued += queue_info(session=session, recipient=f"unit-{units[name].code}+role-handler", role="handler",
-                                 title=msg.title, body=msg.body, key=f"targets@{year}@{now.timestamp():.0f}"[:48],
-                                 now=now, cal=ctx.cal, hours=ctx.hours, attachments=[str(sheet.resolve())])
+            queued += queue_info(session=session, recipient=recipient_key(Role.HANDLER, units[name].code),
+                                 role=Role.HANDLER, title=msg.title, body=msg.body,
+                                 key=f"targets@{year}@{now.timestamp():.0f}"[:48], now=now, cal=ctx.cal,
+                                 hours=ctx.hours, attachments=[str(sheet.resolve())])
     return {"year": year, "allocations": rows, "obligations_closed": closed, "notices_queued": queued}
 
 
@@ -259,28 +241,25 @@ def convene_meeting(ctx: EngineContext, now: dt.datetime, starts_at: dt.datetime
     if starts_at.tzinfo is None:
         raise ValueError("starts_at must carry its zone, e.g. 2016-06-20T09:30:00+08:00")
     with session_scope(ctx.engine) as session:
-        plan = _plan(session)
+        plan = find_plan(None, session=session)
         pid = plan.id or 0
         duty = duty_of_kind(session=session, plan_id=pid, kind=DutyKind.JOINT_MEETING)
         items = agenda(session=session, plan_id=pid, today=to_local(now).date())
         # The minutes obligation: the joint-meeting duty's open obligation due nearest the meeting.
-        obs = list(session.exec(select(Obligation).where(Obligation.duty_id == duty.id, Obligation.status == "open")))
         day = to_local(starts_at).date()
-        ob = min(obs, key=lambda o: abs((o.due_on - day).days)) if obs else None
+        ob = nearest_open_obligation(session=session, duty_id=duty.id or 0, day=day)
         agenda_text = "\n".join(f"{i.unit}：{i.what}（{i.period}，截止{i.due_on}）" for i in items)
         meeting = create_meeting(session=session, plan_id=pid, starts_at=starts_at, place=place,
                                  agenda_text=agenda_text, obligation_id=ob.id if ob else None)
         if ob is None:
             # An extra meeting: the coordinator owes its minutes within 3 working days of it.
-            coordinator = session.exec(select(Unit).where(Unit.plan_id == pid, Unit.name == plan.coordinator)).one()
+            coordinator = unit_named(session=session, plan_id=pid, name=plan.coordinator)
             ob = create_adhoc_obligation(
                 session=session, duty=duty, unit_id=coordinator.id or 0, title=f"{duty.title}纪要",
                 nominal_due_on=ctx.cal.add_working_days(day, 3), source=f"meeting:{meeting.id}", now=now,
                 cal=ctx.cal, escalation=ctx.escalation)
             meeting.obligation_id = ob.id
-        members = session.execute(sa.text(
-            "SELECT u.name, u.code FROM duty_member m JOIN unit u ON u.id = m.unit_id WHERE m.duty_id = :d "
-            "ORDER BY m.position"), {"d": duty.id}).all()
+        members = [(u.name, u.code) for u in duty_members(session=session, duty_id=duty.id or 0)]
         folder = get_settings().var_dir / "attachments"
         folder.mkdir(parents=True, exist_ok=True)
         ics = folder / f"联席会议-{meeting.id}.ics"
@@ -289,11 +268,11 @@ def convene_meeting(ctx: EngineContext, now: dt.datetime, starts_at: dt.datetime
                                     place=place, organizer=plan.coordinator, members=list(members), stamp=now))
         queued = 0
         for name, code in [(plan.coordinator, None), *members]:
-            recipient = "role-coordinator" if code is None else f"unit-{code}+role-head"
+            recipient = recipient_key(Role.COORDINATOR) if code is None else recipient_key(Role.HEAD, code)
             msg = render_values("meeting_invitation", {
                 "unit_name": name, "meeting_title": title, "starts_at": to_local(starts_at), "place": place,
                 "agenda": items, "coordinator": plan.coordinator, "has_ics": True})
-            queued += queue_info(session=session, recipient=recipient, role="head", title=msg.title, body=msg.body,
+            queued += queue_info(session=session, recipient=recipient, role=Role.HEAD, title=msg.title, body=msg.body,
                                  key=f"invite@meeting:{meeting.id}", now=now, cal=ctx.cal, hours=ctx.hours,
                                  obligation_id=ob.id if ob else None, attachments=[str(Path(ics).resolve())])
         return {"meeting_id": meeting.id, "agenda_items": len(items), "invitations": queued,

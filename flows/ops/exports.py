@@ -10,17 +10,15 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import col, select
-
 from flows.ops.commands import engine_for, stored_plan
 from flows.ops.engine import engine_context
-from flows.ops.inspections import _score, circular_number, status_board
+from flows.ops.inspections import circular_number, status_board
 from models.dates import to_local
 from models.db import require_schema, session_scope
+from models.enums import Frequency
 from models.errors import DubanError
 from models.plan.store import find_plan
-from models.tables.duties import Inspection
-from models.tables.engine import Obligation
+from models.records.inspections import plan_inspections, rectification_due_on, stored_scores
 from notifications.delivery.dispatch import period_label, quoted_title
 from notifications.documents.breakdown_export import write_breakdown_docx, write_breakdown_xlsx
 from notifications.documents.circular_export import write_circular_docx, write_circular_xlsx
@@ -55,7 +53,7 @@ def _written(path: Path, write: Any, *args: Any, **kwargs: Any) -> Path:
 def _label(period: str) -> str:
     """A stored report period ('2016-06-05') as the circular names it ('2016年上半年')."""
     try:
-        return period_label(dt.date.fromisoformat(period), "semiannual")
+        return period_label(dt.date.fromisoformat(period), Frequency.SEMIANNUAL)
     except ValueError:
         return period
 
@@ -96,23 +94,20 @@ def export_circular(period: str, out_dir: Path | str, *, doc_number: str | None 
     require_schema(engine)
     with session_scope(engine) as session:
         plan = find_plan(plan_code, session=session)
-        inspections = list(session.exec(select(Inspection).where(Inspection.plan_id == plan.id)
-                                        .order_by(col(Inspection.period))))
+        inspections = plan_inspections(session=session, plan_id=plan.id or 0)
         found = next((i for i in inspections if period in (i.period, _label(i.period))), None)
         if found is None:
             known = ", ".join(_period_name(i.period) for i in inspections) or "none has run yet"
             raise DubanError(f"no inspection for period {period!r} of plan {plan.code}; known: {known}")
-        rectify = session.exec(select(Obligation).where(Obligation.source == f"inspection:{found.id}")
-                               .order_by(col(Obligation.nominal_due_on))).first()
         values: dict[str, Any] = {
             "plan_title": quoted_title(plan.title),
             "doc_number": circular_number(session, found) if doc_number is None else doc_number,
             "issuer": plan.leader or plan.issuer,
             "issued_on": to_local(found.run_at).date(),
-            "rectification_due_on": rectify.nominal_due_on if rectify is not None else None,
+            "rectification_due_on": rectification_due_on(session=session, inspection_id=found.id or 0),
         }
         label = _label(found.period)
-        scores = [_score(s) for s in found.scores]
+        scores = stored_scores(found)
     out = _out_dir(out_dir)
     return [
         _written(out / f"{CIRCULAR_NAME.format(period_label=label)}.docx", write_circular_docx,

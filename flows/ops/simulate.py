@@ -18,8 +18,9 @@ from config.settings import get_settings
 from flows.ops.commands import load_plan_path
 from flows.ops.engine import engine_context, generate, run_dispatch, run_sweep
 from models.dates import FixedClock, local_datetime, use_clock
-from models.db import current_revision, migrate, safe_url
+from models.db import current_revision, migrate, safe_url, session_scope
 from models.errors import DubanError
+from models.plan.store import list_plans
 from notifications.channels.jsonl import JsonlSender
 
 
@@ -51,10 +52,8 @@ def simulate(
     settings = settings.model_copy(update={"database_url": db_url})
     ctx = engine_context(settings, db_url=db_url)
     if current_revision(ctx.engine) is not None:
-        from sqlalchemy import text
-
-        with ctx.engine.connect() as conn:
-            if conn.execute(text("SELECT COUNT(*) FROM plan")).scalar_one():
+        with session_scope(ctx.engine) as session:
+            if list_plans(session=session):
                 raise DubanError(f"--db {safe_url(db_url)} already holds a plan; simulate needs an empty database")
     migrate(ctx.engine)
     result = SimulationResult(db_url=safe_url(db_url))

@@ -1,1 +1,2 @@
-"""What the duty flows record: progress reports and allocations, meetings and minutes."""
+"""What the duty flows record and read back: progress reports and allocations, meetings and minutes,
+inspections; and the typed look-ups the flows compose (units, obligations, the status board)."""

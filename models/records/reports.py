@@ -34,20 +34,93 @@ class RecordedReport:
     closed: bool
 
 
-def duty_of_kind(*, session: Session, plan_id: int, kind: DutyKind) -> Duty:
-    """The plan's (first) duty of ``kind``."""
-    duty = session.exec(select(Duty).where(Duty.plan_id == plan_id, Duty.kind == kind)
+@dataclass(frozen=True)
+class PeriodReport:
+    """One unit's progress-report obligation for one period, and what it has reported for it.
+
+    Attributes:
+        unit: the unit's name.
+        status: the obligation's status (an :class:`~models.enums.ObligationStatus` value).
+        light: the obligation's light (a :class:`~models.enums.Light` value).
+        due_on: the effective due date.
+        first_submitted_at: when its first version was recorded (aware, UTC); None when nothing was.
+        last_submitted_at: when its latest version was recorded (aware, UTC); None when nothing was.
+        actuals: indicator code → value year to date, of the latest version; empty when nothing was reported.
+    """
+
+    unit: str
+    status: str
+    light: str
+    due_on: dt.date
+    first_submitted_at: dt.datetime | None
+    last_submitted_at: dt.datetime | None
+    actuals: dict[str, float]
+
+
+def find_duty(*, session: Session, plan_id: int, kind: DutyKind) -> Duty | None:
+    """The plan's (first) duty of ``kind``, or None when the plan has none."""
+    return session.exec(select(Duty).where(Duty.plan_id == plan_id, Duty.kind == kind)
                         .order_by(col(Duty.position))).first()
+
+
+def duty_of_kind(*, session: Session, plan_id: int, kind: DutyKind) -> Duty:
+    """The plan's (first) duty of ``kind``.
+
+    Raises:
+        ReportError: when the plan has no duty of ``kind``.
+    """
+    duty = find_duty(session=session, plan_id=plan_id, kind=kind)
     if duty is None:
         raise ReportError(f"the plan has no {kind.value} duty")
     return duty
 
 
-def report_periods(*, session: Session, plan_id: int) -> list[str]:
-    """The progress-report periods (nominal due dates, YYYY-MM-DD) that have obligations, in order."""
+def indicators(*, session: Session, plan_id: int) -> list[Indicator]:
+    """The plan's indicators in the plan's order."""
+    return list(session.exec(select(Indicator).where(Indicator.plan_id == plan_id)
+                             .order_by(col(Indicator.position))))
+
+
+def report_periods(*, session: Session, plan_id: int, due_before: dt.date | None = None) -> list[str]:
+    """The progress-report periods (nominal due dates, YYYY-MM-DD) that have obligations, in order.
+
+    Args:
+        session: the open session.
+        plan_id: the plan.
+        due_before: only periods with an obligation whose effective due date is before this day.
+    """
     duty = duty_of_kind(session=session, plan_id=plan_id, kind=DutyKind.PROGRESS_REPORT)
-    rows = session.exec(select(Obligation.period).where(Obligation.duty_id == duty.id).distinct())
-    return sorted(str(p) for p in rows)
+    query = select(Obligation.period).where(Obligation.duty_id == duty.id)
+    if due_before is not None:
+        query = query.where(col(Obligation.due_on) < due_before)
+    return sorted(str(p) for p in session.exec(query.distinct()))
+
+
+def period_reports(*, session: Session, plan_id: int, period: str) -> list[PeriodReport]:
+    """Every unit's progress-report obligation for ``period`` with its first and latest report, by unit order."""
+    duty = duty_of_kind(session=session, plan_id=plan_id, kind=DutyKind.PROGRESS_REPORT)
+    of_ob = col(ProgressReport.obligation_id) == col(Obligation.id)
+    first = sa.select(sa.func.min(col(ProgressReport.submitted_at))).where(of_ob).scalar_subquery()
+    last = sa.select(sa.func.max(col(ProgressReport.submitted_at))).where(of_ob).scalar_subquery()
+    actuals = (sa.select(col(ProgressReport.actuals)).where(of_ob).order_by(col(ProgressReport.version).desc())
+               .limit(1).scalar_subquery())
+    query = (sa.select(col(Unit.name), col(Obligation.status), col(Obligation.light), col(Obligation.due_on),
+                       first, last, actuals)
+             .select_from(Obligation).join(Unit, col(Unit.id) == col(Obligation.unit_id))
+             .where(col(Obligation.duty_id) == duty.id, col(Obligation.period) == period)
+             .order_by(col(Unit.position)))
+    return [PeriodReport(unit=unit, status=status, light=light, due_on=due_on, first_submitted_at=first_at,
+                         last_submitted_at=last_at,
+                         actuals={code: float(v) for code, v in (values or {}).items()})
+            for unit, status, light, due_on, first_at, last_at, values in session.execute(query)]
+
+
+def latest_report(*, session: Session, unit_id: int, year: int) -> ProgressReport | None:
+    """The unit's latest report in ``year``: of its latest period, the latest version; None when none."""
+    query = (select(ProgressReport).join(Obligation, col(Obligation.id) == col(ProgressReport.obligation_id))
+             .where(ProgressReport.unit_id == unit_id, ProgressReport.year == year)
+             .order_by(col(Obligation.nominal_due_on).desc(), col(ProgressReport.version).desc()))
+    return session.exec(query).first()
 
 
 def _hash(payload: dict[str, Any]) -> str:
