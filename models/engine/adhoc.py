@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.engine.workdays import day_index, ensure_years
-from models.enums import DutyKind, HolidayPolicy, Responsible
+from models.enums import DutyKind, EventKind, HolidayPolicy, ObligationStatus, OutboxStatus, Responsible, SystemStage
 from models.rules.calendar import WorkingCalendar
 from models.rules.ladder import EscalationSpec, first_offset
 from models.tables.engine import Obligation, ObligationEvent
@@ -20,7 +20,7 @@ SYSTEM_DUTIES = {
     "action-item": (DutyKind.ACTION_ITEM, "联席会议议定事项"),
     "rectification": (DutyKind.RECTIFICATION, "督查整改"),
 }
-CLOSED_STATUSES = ("submitted", "accepted", "waived", "closed")
+CLOSED_STATUSES: tuple[ObligationStatus, ...] = tuple(s for s in ObligationStatus if s is not ObligationStatus.OPEN)
 
 
 def ensure_system_duties(*, session: Session, plan_id: int) -> dict[str, Duty]:
@@ -70,7 +70,8 @@ def create_adhoc_obligation(
     )
     session.add(ob)
     session.flush()
-    session.add(ObligationEvent(obligation_id=ob.id or 0, at=now, kind="created", new="open", note=source))
+    session.add(ObligationEvent(obligation_id=ob.id or 0, at=now, kind=EventKind.CREATED, new=ObligationStatus.OPEN,
+                                note=source))
     return ob
 
 
@@ -84,13 +85,15 @@ def close_obligation(*, session: Session, obligation_id: int, status: str, now: 
         raise ValueError(f"unknown closing status {status!r}; known: {', '.join(CLOSED_STATUSES)}")
     changed = session.execute(
         sa.update(Obligation.__table__)  # type: ignore[attr-defined]
-        .where(Obligation.__table__.c.id == obligation_id, Obligation.__table__.c.status == "open")  # type: ignore[attr-defined]
+        .where(Obligation.__table__.c.id == obligation_id, Obligation.__table__.c.status == ObligationStatus.OPEN)  # type: ignore[attr-defined]
         .values(status=status, closed_at=now, next_wd=None, updated_at=now)
     ).rowcount
     if changed:
-        session.add(ObligationEvent(obligation_id=obligation_id, at=now, kind="status", old="open", new=status,
-                                    note=note[:500]))
-        session.execute(sa.text("UPDATE outbox SET status = 'cancelled' WHERE status = 'pending' "
-                                "AND obligation_id = :id AND stage NOT IN ('failure', 'test', 'info')"),
+        session.add(ObligationEvent(obligation_id=obligation_id, at=now, kind=EventKind.STATUS,
+                                    old=ObligationStatus.OPEN, new=status, note=note[:500]))
+        system_stages = ", ".join(f"'{stage}'" for stage in SystemStage)
+        session.execute(sa.text(f"UPDATE outbox SET status = '{OutboxStatus.CANCELLED}' "
+                                f"WHERE status = '{OutboxStatus.PENDING}' "
+                                f"AND obligation_id = :id AND stage NOT IN ({system_stages})"),
                         {"id": obligation_id})
     return bool(changed)

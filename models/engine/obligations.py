@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from models.engine.workdays import ensure_years
-from models.enums import Responsible
+from models.enums import EventKind, Light, ObligationStatus, Responsible
 from models.plan.schema import DutySpec, PlanSpec
 from models.plan.store import find_plan
 from models.rules.calendar import WorkingCalendar
@@ -131,7 +131,7 @@ def generate_obligations(
                 "plan_id": pid, "duty_id": duties[duty.code], "unit_id": units[name],
                 "period": period, "nominal_due_on": nominal, "due_on": due.effective,
                 "holiday_policy": due.policy.value, "holiday_rule": due.rule, "calendar_source": source,
-                "due_wd": due_wd, "status": "open", "light": "none", "level": -1, "stage_seq": -1,
+                "due_wd": due_wd, "status": ObligationStatus.OPEN, "light": Light.NONE, "level": -1, "stage_seq": -1,
                 "next_wd": start, "created_at": now, "updated_at": now,
             }
             rows.append(row)
@@ -157,7 +157,7 @@ def _refresh_due_dates(
     # Compare on plain columns (cheap on every sweep); load full rows only for the few that moved.
     keys = session.execute(sa.text(
         "SELECT id, duty_id, unit_id, period, due_on, due_wd, holiday_rule FROM obligation "
-        "WHERE plan_id = :p AND status = 'open'"
+        f"WHERE plan_id = :p AND status = '{ObligationStatus.OPEN}'"
     ), {"p": pid}).all()
     changed = [oid for oid, duty, unit, period, due_on, due_wd, rule in keys
                if (want := targets.get((duty, unit, period))) is not None
@@ -172,7 +172,7 @@ def _refresh_due_dates(
             continue
         assert isinstance(want["due_wd"], int)
         shift = want["due_wd"] - ob.due_wd
-        session.add(ObligationEvent(obligation_id=ob.id or 0, at=now, kind="due", old=ob.due_on.isoformat(),
+        session.add(ObligationEvent(obligation_id=ob.id or 0, at=now, kind=EventKind.DUE, old=ob.due_on.isoformat(),
                                     new=str(want["due_on"]), note=str(want["holiday_rule"])))
         ob.nominal_due_on = want["nominal_due_on"]  # type: ignore[assignment]
         ob.due_on = want["due_on"]  # type: ignore[assignment]

@@ -1,15 +1,18 @@
 """The sweep: which reminders and escalations are due now, decided set-based in SQL.
 
-One sweep, for all open obligations at once:
+One sweep, for all open obligations at once, in five steps (one transaction; the caller commits):
 
 1. cancels pending messages of obligations that are no longer open;
 2. enqueues an outbox row per recipient for the ladder stage each obligation has reached *now* —
-   earlier stages it never got (after downtime) are written as ``skipped`` rows, so what was skipped
-   is on record and is never sent late; the unique key (obligation, stage key, recipient) makes a
-   second enqueue a no-op, so sweeps may run twice, concurrently, or after a crash;
-3. advances each swept obligation's ``next_wd`` to the working day its next stage falls due, so the
-   next sweep reads only the rows that have something due (an index range scan);
-4. updates the lights (blue near the due date, red overdue and sticky) and records each change.
+   earlier stages it never got (after downtime) are written first, as ``skipped`` rows, so what was
+   skipped is on record and is never sent late; the unique key (obligation, stage key, recipient) makes
+   a second enqueue a no-op, so sweeps may run twice, concurrently, or after a crash;
+3. records each light change about to be made (blue near the due date, red overdue and sticky) in the
+   obligations' history, while the old lights are still there to be read;
+4. advances each obligation that had something due: the stage reached, its level, ``next_wd`` (the
+   working day its next stage falls due, so the next sweep reads only the rows that have something due,
+   an index range scan) and its light, in one write per row;
+5. updates the lights step 4 did not write: those of the obligations that reached no stage today.
 
 The ladder is inlined as a VALUES table; no per-obligation Python runs here.
 """
@@ -26,13 +29,24 @@ from sqlmodel import Session, select
 from models.dates import to_local
 from models.db import AwareDateTime
 from models.engine.workdays import day_index, ensure_years
-from models.enums import UNIT_ROLES
+from models.enums import (
+    ROLE_TAG_PREFIX,
+    UNIT_ROLES,
+    UNIT_TAG_PREFIX,
+    EventKind,
+    Light,
+    ObligationStatus,
+    OutboxStatus,
+    Stage,
+)
 from models.rules.calendar import WorkingCalendar, WorkingHours, next_send_time
 from models.rules.ladder import NO_NEXT, EscalationSpec
 from models.tables.plan import Duty
 
 SWEEP_LOCK = 0x6475_6261  # "duba": the PostgreSQL advisory lock sweeps take turns on
 BLUE_WINDOW = 5  # working days before the effective due date in which an open obligation shows blue
+# The outbox status of a stage enqueued only to be on record, never sent; OutboxStatus has no member for it.
+_SKIPPED = "skipped"
 
 
 @dataclass
@@ -52,9 +66,10 @@ class SweepResult:
 
 def _light_sql(p: str) -> tuple[str, str]:
     """The new light, and the condition under which an open obligation's light changes (columns prefixed)."""
-    new = f"CASE WHEN :k - {p}due_wd >= 1 THEN 'red' ELSE 'blue' END"
-    changing = (f"{p}status = 'open' AND {p}light IN ('none', 'blue', 'yellow') AND {p}due_wd <= :k + {BLUE_WINDOW} "
-                f"AND {p}light <> {new} AND NOT ({p}light = 'yellow' AND :k - {p}due_wd < 1)")
+    new = f"CASE WHEN :k - {p}due_wd >= 1 THEN '{Light.RED}' ELSE '{Light.BLUE}' END"
+    changing = (f"{p}status = '{ObligationStatus.OPEN}' AND {p}light IN ('{Light.NONE}', '{Light.BLUE}', "
+                f"'{Light.YELLOW}') AND {p}due_wd <= :k + {BLUE_WINDOW} "
+                f"AND {p}light <> {new} AND NOT ({p}light = '{Light.YELLOW}' AND :k - {p}due_wd < 1)")
     return new, changing
 
 
@@ -89,16 +104,26 @@ def _ladder_values(session: Session, escalation: EscalationSpec) -> tuple[str, s
     return ",\n".join(stages), ",\n".join(audience), params
 
 
-def sweep(
-    *,
-    session: Session,
-    cal: WorkingCalendar,
-    escalation: EscalationSpec,
-    now: dt.datetime,
-    hours: WorkingHours | None = None,
-) -> SweepResult:
-    """Run one sweep as of ``now`` (aware). The caller commits."""
-    hours = hours or WorkingHours()
+@dataclass(frozen=True)
+class _Moment:
+    """What the steps of one sweep share: the time, today's working-day index, and the ladder as SQL."""
+
+    now: dt.datetime
+    k: int
+    not_before: dt.datetime
+    ladder_cte: str  # the ``st`` (stages) and ``aud`` (audiences) VALUES tables of every duty's ladder
+    ladder_params: dict[str, object]
+
+
+def _timestamps(*names: str) -> list[sa.BindParameter[Any]]:
+    """Bind parameters for the named aware timestamps (stored as UTC)."""
+    ts = AwareDateTime()
+    return [sa.bindparam(name, type_=ts) for name in names]
+
+
+def _prepare(session: Session, cal: WorkingCalendar, escalation: EscalationSpec, now: dt.datetime,
+             hours: WorkingHours) -> _Moment:
+    """Take the sweep's turn, make sure the working-day table covers today, and inline the ladders."""
     if session.get_bind().dialect.name == "postgresql":
         # Sweeps take turns (SQLite's single writer does the same there): a concurrent second sweep
         # waits, then finds nothing left to do.
@@ -107,30 +132,41 @@ def sweep(
     ensure_years(session, cal, local_today.year - 1, local_today.year + 1)
     k = day_index(session, local_today)
     not_before = next_send_time(cal, now, hours)
-    result = SweepResult(as_of=now, today_idx=k, not_before=not_before)
     stage_values, audience_values, params = _ladder_values(session, escalation)
-    ts = AwareDateTime()
-    binds = [sa.bindparam("now", type_=ts), sa.bindparam("nb", type_=ts)]
-    common = {**params, "k": k, "now": now, "nb": not_before}
     ladder_cte = (
         f"st(duty_id, seq, stage, lvl, off, next_off, rep) AS (VALUES {stage_values}),\n"
         f"aud(duty_id, seq, role, per_unit) AS (VALUES {audience_values})"
     )
+    return _Moment(now=now, k=k, not_before=not_before, ladder_cte=ladder_cte, ladder_params=params)
 
-    # 1. Pending messages of obligations that were closed meanwhile are not sent.
-    result.cancelled = _changed(session, session.execute(sa.text(
-        "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending' AND EXISTS (SELECT 1 FROM obligation o "
-        "WHERE o.id = outbox.obligation_id AND o.status <> 'open')"
+
+def _cancel_closed(session: Session) -> int:
+    """Step 1: pending messages of obligations that were closed meanwhile are not sent."""
+    return _changed(session, session.execute(sa.text(
+        f"UPDATE outbox SET status = '{OutboxStatus.CANCELLED}' WHERE status = '{OutboxStatus.PENDING}' "
+        "AND EXISTS (SELECT 1 FROM obligation o "
+        f"WHERE o.id = outbox.obligation_id AND o.status <> '{ObligationStatus.OPEN}')"
     )))
 
-    # 2. Enqueue the current stage of each obligation with something due; earlier stages it never got
-    #    are recorded as skipped. Repeats of the last stage get their own key (repeat@<offset>).
+
+def _enqueue(session: Session, m: _Moment) -> tuple[int, int]:
+    """Step 2: enqueue the stage each obligation with something due has reached now.
+
+    Earlier stages it never got are recorded as skipped. Repeats of the last stage get their own key
+    (repeat@<offset>).
+
+    Returns:
+        (skipped rows, enqueued rows): the same statement runs twice, skipped stages first.
+    """
+    unit_key = f"'{UNIT_TAG_PREFIX}' || u.code || '+{ROLE_TAG_PREFIX}' || aud.role"
+    role_key = f"'{ROLE_TAG_PREFIX}' || aud.role"
+    repeat = Stage.REPEAT
     enqueue = sa.text(f"""
-WITH {ladder_cte},
+WITH {m.ladder_cte},
 due AS MATERIALIZED (
     SELECT o.id AS oid, o.unit_id, o.duty_id, o.stage_seq, (:k - o.due_wd) AS d
     FROM obligation o
-    WHERE o.status = 'open' AND o.next_wd <= :k
+    WHERE o.status = '{ObligationStatus.OPEN}' AND o.next_wd <= :k
 ),
 hit AS (
     SELECT due.oid, due.unit_id, due.duty_id, due.stage_seq, st.seq, st.stage, st.lvl, st.off, st.rep,
@@ -141,39 +177,51 @@ hit AS (
 INSERT INTO outbox (obligation_id, stage_key, stage, level, recipient, role, status, attempts,
                     not_before, next_attempt_at, created_at)
 SELECT hit.oid,
-       CASE WHEN hit.step > 0 AND hit.is_current = 1 THEN 'repeat@' || CAST(hit.off + hit.step * hit.rep AS TEXT)
+       CASE WHEN hit.step > 0 AND hit.is_current = 1 THEN '{repeat}@' || CAST(hit.off + hit.step * hit.rep AS TEXT)
             ELSE hit.stage || '@' || CAST(hit.off AS TEXT) END,
-       CASE WHEN hit.step > 0 AND hit.is_current = 1 THEN 'repeat' ELSE hit.stage END,
+       CASE WHEN hit.step > 0 AND hit.is_current = 1 THEN '{repeat}' ELSE hit.stage END,
        hit.lvl,
-       CASE WHEN aud.per_unit = 1 THEN 'unit-' || u.code || '+role-' || aud.role ELSE 'role-' || aud.role END,
+       CASE WHEN aud.per_unit = 1 THEN {unit_key} ELSE {role_key} END,
        aud.role,
-       CASE WHEN hit.is_current = 1 THEN 'pending' ELSE 'skipped' END,
+       CASE WHEN hit.is_current = 1 THEN '{OutboxStatus.PENDING}' ELSE '{_SKIPPED}' END,
        0, :nb, :nb, :now
 FROM hit
 JOIN aud ON aud.duty_id = hit.duty_id AND aud.seq = hit.seq
 JOIN unit u ON u.id = hit.unit_id
 WHERE (hit.is_current = 1 AND :current = 1) OR (hit.is_current = 0 AND :current = 0 AND hit.seq > hit.stage_seq)
 ON CONFLICT (obligation_id, stage_key, recipient) DO NOTHING
-""").bindparams(*binds)
-    result.skipped = _changed(session, session.execute(enqueue, {**common, "current": 0}))
-    result.enqueued = _changed(session, session.execute(enqueue, {**common, "current": 1}))
+""").bindparams(*_timestamps("now", "nb"))
+    params = {**m.ladder_params, "k": m.k, "now": m.now, "nb": m.not_before}
+    skipped = _changed(session, session.execute(enqueue, {**params, "current": 0}))
+    enqueued = _changed(session, session.execute(enqueue, {**params, "current": 1}))
+    return skipped, enqueued
 
-    # 3. Lights: blue within BLUE_WINDOW working days of the due date, red once overdue (sticky). The
-    #    history rows are written first, while the old values are still there.
+
+def _record_light_changes(session: Session, m: _Moment) -> int:
+    """Step 3: a history row for each light about to change, written while the old values are still there.
+
+    Blue within BLUE_WINDOW working days of the due date, red once overdue (sticky); steps 4 and 5 then
+    write the new lights.
+    """
     new_light, changing = _light_sql("")
-    result.lights_changed = _changed(session, session.execute(sa.text(
+    return _changed(session, session.execute(sa.text(
         "INSERT INTO obligation_event (obligation_id, at, kind, old, new, note) "
-        f"SELECT id, :now, 'light', light, {new_light}, '' FROM obligation WHERE {changing}"
-    ).bindparams(binds[0]), {"k": k, "now": now}))
-    q_new_light, q_changing = _light_sql("obligation.")
+        f"SELECT id, :now, '{EventKind.LIGHT}', light, {new_light}, '' FROM obligation WHERE {changing}"
+    ).bindparams(*_timestamps("now")), {"k": m.k, "now": m.now}))
 
-    # 4. Advance: remember the stage reached, when the next one falls due, and the light (one write per row).
-    # The current stage is looked up per due row (a correlated subquery over the small VALUES list), so the
-    # due rows are read once, through the (status, next_wd) index.
+
+def _advance(session: Session, m: _Moment) -> int:
+    """Step 4: remember the stage reached, when the next one falls due, and the light (one write per row).
+
+    The current stage is looked up per due row (a correlated subquery over the small VALUES list), so the
+    due rows are read once, through the (status, next_wd) index.
+    """
+    q_new_light, q_changing = _light_sql("obligation.")
+    is_open = ObligationStatus.OPEN
     current = ("st.duty_id = obligation.duty_id AND st.off <= :k - obligation.due_wd "
                "AND st.next_off > :k - obligation.due_wd")
     advance = sa.text(f"""
-WITH {ladder_cte}
+WITH {m.ladder_cte}
 UPDATE obligation SET (stage_seq, level, next_wd, light, updated_at) = (
     SELECT st.seq,
            CASE WHEN st.lvl > obligation.level THEN st.lvl ELSE obligation.level END,
@@ -184,16 +232,35 @@ UPDATE obligation SET (stage_seq, level, next_wd, light, updated_at) = (
            CASE WHEN {q_changing} THEN {q_new_light} ELSE obligation.light END,
            :now
     FROM st WHERE {current})
-WHERE obligation.status = 'open' AND obligation.next_wd <= :k AND EXISTS (SELECT 1 FROM st WHERE {current})
-""").bindparams(*binds[:1])
-    result.advanced = _changed(
-        session, session.execute(advance, {k_: v for k_, v in common.items() if k_ != "nb"})
-    )
+WHERE obligation.status = '{is_open}' AND obligation.next_wd <= :k AND EXISTS (SELECT 1 FROM st WHERE {current})
+""").bindparams(*_timestamps("now"))
+    return _changed(session, session.execute(advance, {**m.ladder_params, "k": m.k, "now": m.now}))
 
-    # 5. Lights of the obligations that reached no stage today.
+
+def _update_other_lights(session: Session, m: _Moment) -> None:
+    """Step 5: the lights of the obligations that reached no stage today (step 4 wrote the others')."""
+    new_light, changing = _light_sql("")
     session.execute(sa.text(
         f"UPDATE obligation SET light = {new_light}, updated_at = :now WHERE {changing}"
-    ).bindparams(binds[0]), {"k": k, "now": now})
+    ).bindparams(*_timestamps("now")), {"k": m.k, "now": m.now})
+
+
+def sweep(
+    *,
+    session: Session,
+    cal: WorkingCalendar,
+    escalation: EscalationSpec,
+    now: dt.datetime,
+    hours: WorkingHours | None = None,
+) -> SweepResult:
+    """Run one sweep as of ``now`` (aware): the five steps of the module docstring, in order. The caller commits."""
+    m = _prepare(session, cal, escalation, now, hours or WorkingHours())
+    result = SweepResult(as_of=now, today_idx=m.k, not_before=m.not_before)
+    result.cancelled = _cancel_closed(session)
+    result.skipped, result.enqueued = _enqueue(session, m)
+    result.lights_changed = _record_light_changes(session, m)
+    result.advanced = _advance(session, m)
+    _update_other_lights(session, m)
     result.calendar_notices = list(cal.notices)
     return result
 
@@ -201,7 +268,7 @@ WHERE obligation.status = 'open' AND obligation.next_wd <= :k AND EXISTS (SELECT
 def due_floor_query(session: Session, k: int) -> int:
     """The bare indexed query selecting the obligations a sweep at index ``k`` has work for (the floor)."""
     return int(session.execute(sa.text(
-        "SELECT COUNT(*) FROM obligation WHERE status = 'open' AND next_wd <= :k"
+        f"SELECT COUNT(*) FROM obligation WHERE status = '{ObligationStatus.OPEN}' AND next_wd <= :k"
     ), {"k": k}).scalar_one())
 
 

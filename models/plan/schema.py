@@ -161,30 +161,35 @@ def _month_day_ok(md: str) -> bool:
     return True
 
 
-def check_plan(plan: PlanSpec) -> list[tuple[str, str]]:
-    """Cross-reference rules a single field cannot check.
+class _Findings:
+    """The problems found so far, with the checks several sections share."""
 
-    Returns:
-        (path inside the file, message) pairs; empty when the plan is consistent.
-    """
-    problems: list[tuple[str, str]] = []
-    units = plan.all_units
-    names = [u.name for u in units]
-    known = set(names)
-    shown = "、".join(names[:8]) + ("…" if len(names) > 8 else "")
+    def __init__(self, plan: PlanSpec) -> None:
+        self.problems: list[tuple[str, str]] = []
+        names = [u.name for u in plan.all_units]
+        self.known = set(names)
+        self.shown = "、".join(names[:8]) + ("…" if len(names) > 8 else "")
 
-    def unit_ref(path: str, name: str) -> None:
-        if name not in known:
-            problems.append((path, f"unknown unit {name!r}; known: {shown}"))
+    def add(self, path: str, message: str) -> None:
+        self.problems.append((path, message))
 
-    def dupes(path: str, values: list[tuple[int, str]], what: str) -> None:
+    def unit_ref(self, path: str, name: str) -> None:
+        """A reference to a unit must name one of the plan's units or localities."""
+        if name not in self.known:
+            self.add(path, f"unknown unit {name!r}; known: {self.shown}")
+
+    def dupes(self, path: str, values: list[tuple[int, str]], what: str) -> None:
+        """Each value once; a repeat is reported at its own index, naming the first."""
         seen: dict[str, int] = {}
         for i, value in values:
             if value in seen:
-                problems.append((f"{path}[{i}]", f"duplicate {what} {value!r} (first at {path}[{seen[value]}])"))
+                self.add(f"{path}[{i}]", f"duplicate {what} {value!r} (first at {path}[{seen[value]}])")
             else:
                 seen[value] = i
 
+
+def _check_units(plan: PlanSpec, found: _Findings) -> None:
+    """Unit names and codes unique across units and localities; localities are towns or sub-districts."""
     all_paths = [("units", i, u) for i, u in enumerate(plan.units)]
     all_paths += [("localities", i, u) for i, u in enumerate(plan.localities)]
     seen_name: dict[str, str] = {}
@@ -192,81 +197,110 @@ def check_plan(plan: PlanSpec) -> list[tuple[str, str]]:
     for section, i, u in all_paths:
         here = f"{section}[{i}]"
         if u.name in seen_name:
-            problems.append((f"{here}.name", f"duplicate unit {u.name!r} (first at {seen_name[u.name]})"))
+            found.add(f"{here}.name", f"duplicate unit {u.name!r} (first at {seen_name[u.name]})")
         seen_name.setdefault(u.name, here)
         if u.code in seen_code:
-            problems.append((f"{here}.code", f"duplicate unit code {u.code!r} (first at {seen_code[u.code]})"))
+            found.add(f"{here}.code", f"duplicate unit code {u.code!r} (first at {seen_code[u.code]})")
         seen_code.setdefault(u.code, here)
     for i, u in enumerate(plan.localities):
         if u.kind not in LOCALITY_KINDS:
-            problems.append((f"localities[{i}].kind", f"{u.kind.value!r} is not a locality; use town or subdistrict"))
+            found.add(f"localities[{i}].kind", f"{u.kind.value!r} is not a locality; use town or subdistrict")
 
+
+def _check_period_and_roles(plan: PlanSpec, found: _Findings) -> None:
+    """The period runs forward; the coordinator and the leader are units of the plan."""
     if plan.period.end < plan.period.start:
-        problems.append(("period", f"end {plan.period.end} is before start {plan.period.start}"))
-    unit_ref("coordinator", plan.coordinator)
+        found.add("period", f"end {plan.period.end} is before start {plan.period.start}")
+    found.unit_ref("coordinator", plan.coordinator)
     if plan.leader is not None:
-        unit_ref("leader", plan.leader)
+        found.unit_ref("leader", plan.leader)
 
-    dupes("indicators", [(i, x.code) for i, x in enumerate(plan.indicators)], "indicator code")
+
+def _check_indicators(plan: PlanSpec, found: _Findings) -> None:
+    """Indicator codes unique; a parent is another indicator of the plan."""
+    found.dupes("indicators", [(i, x.code) for i, x in enumerate(plan.indicators)], "indicator code")
     indicator_codes = {x.code for x in plan.indicators}
     for i, ind in enumerate(plan.indicators):
         if ind.parent is not None and (ind.parent not in indicator_codes or ind.parent == ind.code):
-            problems.append((f"indicators[{i}].parent", f"unknown parent indicator {ind.parent!r}"))
+            found.add(f"indicators[{i}].parent", f"unknown parent indicator {ind.parent!r}")
 
+
+def _check_targets(plan: PlanSpec, found: _Findings) -> None:
+    """A target names a known indicator, once per year, in the plan period (or the year before: a baseline)."""
+    indicator_codes = {x.code for x in plan.indicators}
     target_keys: dict[tuple[str, int], int] = {}
     for i, t in enumerate(plan.targets):
         if t.indicator not in indicator_codes:
-            problems.append(
-                (f"targets[{i}].indicator",
-                 f"unknown indicator {t.indicator!r}; known: {', '.join(sorted(indicator_codes)) or 'none'}")
-            )
+            found.add(f"targets[{i}].indicator",
+                      f"unknown indicator {t.indicator!r}; known: {', '.join(sorted(indicator_codes)) or 'none'}")
         key = (t.indicator, t.year)
         if key in target_keys:
-            problems.append((f"targets[{i}]", f"duplicate target for {t.indicator!r} in {t.year} "
-                                              f"(first at targets[{target_keys[key]}])"))
+            found.add(f"targets[{i}]", f"duplicate target for {t.indicator!r} in {t.year} "
+                                       f"(first at targets[{target_keys[key]}])")
         target_keys.setdefault(key, i)
         if not plan.period.start - 1 <= t.year <= plan.period.end:
-            problems.append((f"targets[{i}].year",
-                             f"year {t.year} is outside the plan period {plan.period.start}-{plan.period.end}"))
+            found.add(f"targets[{i}].year",
+                      f"year {t.year} is outside the plan period {plan.period.start}-{plan.period.end}")
 
-    dupes("items", [(i, x.ref) for i, x in enumerate(plan.items)], "item ref")
+
+def _check_items(plan: PlanSpec, found: _Findings) -> None:
+    """Item refs unique; lead and cooperating units known, none twice; relevant localities known and scoped."""
+    found.dupes("items", [(i, x.ref) for i, x in enumerate(plan.items)], "item ref")
     for i, item in enumerate(plan.items):
-        unit_ref(f"items[{i}].lead", item.lead)
+        found.unit_ref(f"items[{i}].lead", item.lead)
         for j, name in enumerate(item.cooperating):
-            unit_ref(f"items[{i}].cooperating[{j}]", name)
+            found.unit_ref(f"items[{i}].cooperating[{j}]", name)
             if name == item.lead:
-                problems.append((f"items[{i}].cooperating[{j}]", f"{name!r} is already the lead unit"))
-        dupes(f"items[{i}].cooperating", list(enumerate(item.cooperating)), "unit")
+                found.add(f"items[{i}].cooperating[{j}]", f"{name!r} is already the lead unit")
+        found.dupes(f"items[{i}].cooperating", list(enumerate(item.cooperating)), "unit")
         for j, name in enumerate(item.relevant_localities):
             if name not in plan.locality_names:
-                problems.append((f"items[{i}].relevant_localities[{j}]",
-                                 f"unknown locality {name!r}; known: {'、'.join(plan.locality_names)}"))
+                found.add(f"items[{i}].relevant_localities[{j}]",
+                          f"unknown locality {name!r}; known: {'、'.join(plan.locality_names)}")
         if item.relevant_localities and item.localities is not LocalityScope.RELEVANT:
-            problems.append((f"items[{i}].relevant_localities",
-                             f"names localities but localities is {item.localities.value!r}, not 'relevant'"))
+            found.add(f"items[{i}].relevant_localities",
+                      f"names localities but localities is {item.localities.value!r}, not 'relevant'")
 
-    dupes("duties", [(i, x.code) for i, x in enumerate(plan.duties)], "duty code")
+
+def _check_duties(plan: PlanSpec, found: _Findings) -> None:
+    """Duty codes unique; owner and members known; one due rule (days of the year, or after another duty)."""
+    found.dupes("duties", [(i, x.code) for i, x in enumerate(plan.duties)], "duty code")
     duty_codes = {d.code for d in plan.duties}
     for i, duty in enumerate(plan.duties):
-        unit_ref(f"duties[{i}].owner", duty.owner)
+        found.unit_ref(f"duties[{i}].owner", duty.owner)
         for j, name in enumerate(duty.members):
-            unit_ref(f"duties[{i}].members[{j}]", name)
+            found.unit_ref(f"duties[{i}].members[{j}]", name)
         if duty.responsible is Responsible.MEMBERS and not duty.members:
-            problems.append((f"duties[{i}].members", "responsible is 'members' but no members are listed"))
+            found.add(f"duties[{i}].members", "responsible is 'members' but no members are listed")
         sched = duty.schedule
         for j, md in enumerate(sched.dates):
             if not _month_day_ok(md):
-                problems.append((f"duties[{i}].schedule.dates[{j}]", f"{md!r} is not a day of the year (MM-DD)"))
+                found.add(f"duties[{i}].schedule.dates[{j}]", f"{md!r} is not a day of the year (MM-DD)")
         if sched.after is not None:
             if sched.after not in duty_codes or sched.after == duty.code:
-                problems.append((f"duties[{i}].schedule.after", f"unknown duty {sched.after!r}"))
+                found.add(f"duties[{i}].schedule.after", f"unknown duty {sched.after!r}")
             if sched.dates:
-                problems.append((f"duties[{i}].schedule", "give either dates or after, not both"))
+                found.add(f"duties[{i}].schedule", "give either dates or after, not both")
         elif not sched.dates:
-            problems.append((f"duties[{i}].schedule", "no due rule: give dates (MM-DD) or after (a duty code)"))
+            found.add(f"duties[{i}].schedule", "no due rule: give dates (MM-DD) or after (a duty code)")
         if sched.from_ and sched.until and sched.until < sched.from_:
-            problems.append((f"duties[{i}].schedule.until", f"{sched.until} is before from {sched.from_}"))
-    return problems
+            found.add(f"duties[{i}].schedule.until", f"{sched.until} is before from {sched.from_}")
+
+
+def check_plan(plan: PlanSpec) -> list[tuple[str, str]]:
+    """Cross-reference rules a single field cannot check.
+
+    Section by section, in this order: units, the period and the coordinator and leader, indicators,
+    targets, items, duties.
+
+    Returns:
+        (path inside the file, message) pairs; empty when the plan is consistent.
+    """
+    found = _Findings(plan)
+    for check in (_check_units, _check_period_and_roles, _check_indicators, _check_targets, _check_items,
+                  _check_duties):
+        check(plan, found)
+    return found.problems
 
 
 def plan_summary(plan: PlanSpec) -> dict[str, Any]:

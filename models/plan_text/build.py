@@ -151,30 +151,22 @@ def _schedule(d: ParsedDuty, freq: Frequency, start: dt.date, until: dt.date,
     return {"dates": _default_dates(freq), "default": True, **window}
 
 
-def notice_to_plan(parse: NoticeParse, *, roster: list[UnitSpec] | None = None, code: str | None = None) -> PlanSpec:
-    """Build a valid plan from a parsed notice.
-
-    Args:
-        parse: what :func:`models.plan_text.reader.parse_notice` read.
-        roster: units of an existing plan whose codes, kinds and locality list to reuse.
-        code: the plan's code; by default the issuer's place in pinyin and the period.
-
-    Raises:
-        PlanError: when the result does not validate (one line per problem).
-    """
-    roster = roster or []
-    known = {u.name: u for u in roster}
-    localities = [u for u in roster if u.kind in LOCALITY_KINDS]
-    locality_names = {u.name for u in localities}
-    issuer = parse.issuer or DEFAULT_ISSUER
-    period = plan_period(parse)
-    issued_on = parse.issued_on or dt.date(period[0], 1, 1)
-    duty_owners = [d.owner for d in parse.duties if d.owner]
-    leads = Counter(it.lead for it in parse.items)
+def _coordinator(parse: NoticeParse, issuer: str) -> str:
+    """Who coordinates: as the notice says, else the joint meeting's owner, the most frequent lead, the issuer."""
     coordinator = parse.coordinator or next(
         (d.owner for d in parse.duties if d.kind is DutyKind.JOINT_MEETING and d.owner), None)
-    coordinator = coordinator or (leads.most_common(1)[0][0] if leads else issuer)
+    leads = Counter(it.lead for it in parse.items)
+    return coordinator or (leads.most_common(1)[0][0] if leads else issuer)
 
+
+def _units(parse: NoticeParse, roster: list[UnitSpec], issuer: str, coordinator: str) -> list[dict[str, Any]]:
+    """Every unit the notice names (issuer, leads, cooperating units, duty owners, coordinator), once each.
+
+    A unit of the roster keeps its code and kind; a roster locality is left to the plan's locality list.
+    """
+    known = {u.name: u for u in roster}
+    locality_names = {u.name for u in roster if u.kind in LOCALITY_KINDS}
+    duty_owners = [d.owner for d in parse.duties if d.owner]
     names = [issuer] + [n for it in parse.items for n in (it.lead, *it.cooperating)] + duty_owners + [coordinator]
     codes = _Codes({u.code for u in roster})
     units: list[dict[str, Any]] = []
@@ -187,8 +179,11 @@ def notice_to_plan(parse: NoticeParse, *, roster: list[UnitSpec] | None = None, 
         else:
             kind = unit_kind(name, issuer)
             units.append({"name": name, "code": codes(unit_code(name, kind, issuer=issuer)), "kind": kind.value})
-    departments = [u["name"] for u in units if u["kind"] == UnitKind.DEPARTMENT.value]
+    return units
 
+
+def _indicators_and_targets(parse: NoticeParse) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One indicator per target read (its code from the name's initials), and the targets on them."""
     ind_codes = _Codes(set())
     indicators: list[dict[str, Any]] = []
     targets: list[dict[str, Any]] = []
@@ -200,7 +195,12 @@ def notice_to_plan(parse: NoticeParse, *, roster: list[UnitSpec] | None = None, 
         targets.append({"indicator": ind, "year": t.year, "value": t.value, "comparator": t.comparator.value,
                         "wording": t.wording,
                         "baseline": {"year": t.baseline[0], "value": t.baseline[1]} if t.baseline else None})
+    return indicators, targets
 
+
+def _duties(parse: NoticeParse, *, period: tuple[int, int], issued_on: dt.date, coordinator: str,
+            departments: list[str]) -> list[dict[str, Any]]:
+    """The duties with owner, members, frequency and schedule filled in where the notice is silent."""
     duty_codes = _Codes(set())
     coded = [(duty_codes(d.kind.value.replace("_", "-")), d) for d in parse.duties]
     report = next((c for c, d in coded if d.kind is DutyKind.PROGRESS_REPORT), None)
@@ -226,8 +226,47 @@ def notice_to_plan(parse: NoticeParse, *, roster: list[UnitSpec] | None = None, 
             "schedule": _schedule(d, freq, start, end, report if report != duty_code else None),
             "holiday_policy": d.holiday_policy.value,
         })
+    return duties
 
-    data = {
+
+def _validated(parse: NoticeParse, data: dict[str, Any]) -> PlanSpec:
+    """The plan, once its fields validate and :func:`check_plan` finds nothing; else one line per problem."""
+    try:
+        plan = PlanSpec.model_validate(data)
+    except ValueError as exc:
+        raise PlanError([f"{parse.source}: the plan read from the notice does not validate: {exc}"]) from exc
+    problems = check_plan(plan)
+    if problems:
+        raise PlanError([f"{parse.source}: {path}: {msg}" for path, msg in problems])
+    return plan
+
+
+def notice_to_plan(parse: NoticeParse, *, roster: list[UnitSpec] | None = None, code: str | None = None) -> PlanSpec:
+    """Build a valid plan from a parsed notice.
+
+    In four steps: the units (the roster's codes where it has them, new codes otherwise); the indicators
+    and their targets; the duties, with duban's choices where the notice is silent; then the whole is
+    validated, fields and cross-references.
+
+    Args:
+        parse: what :func:`models.plan_text.reader.parse_notice` read.
+        roster: units of an existing plan whose codes, kinds and locality list to reuse.
+        code: the plan's code; by default the issuer's place in pinyin and the period.
+
+    Raises:
+        PlanError: when the result does not validate (one line per problem).
+    """
+    roster = roster or []
+    localities = [u for u in roster if u.kind in LOCALITY_KINDS]
+    issuer = parse.issuer or DEFAULT_ISSUER
+    period = plan_period(parse)
+    issued_on = parse.issued_on or dt.date(period[0], 1, 1)
+    coordinator = _coordinator(parse, issuer)
+    units = _units(parse, roster, issuer, coordinator)
+    departments = [u["name"] for u in units if u["kind"] == UnitKind.DEPARTMENT.value]
+    indicators, targets = _indicators_and_targets(parse)
+    duties = _duties(parse, period=period, issued_on=issued_on, coordinator=coordinator, departments=departments)
+    return _validated(parse, {
         "code": code or plan_code(parse.issuer, period),
         "title": parse.title or parse.notice_title or parse.source,
         "notice_title": parse.notice_title, "doc_number": parse.doc_number, "issuer": issuer,
@@ -239,12 +278,4 @@ def notice_to_plan(parse: NoticeParse, *, roster: list[UnitSpec] | None = None, 
                    "lead": it.lead, "cooperating": list(it.cooperating), "others_unnamed": it.others_unnamed,
                    "localities": it.localities.value} for it in parse.items],
         "duties": duties,
-    }
-    try:
-        plan = PlanSpec.model_validate(data)
-    except ValueError as exc:
-        raise PlanError([f"{parse.source}: the plan read from the notice does not validate: {exc}"]) from exc
-    problems = check_plan(plan)
-    if problems:
-        raise PlanError([f"{parse.source}: {path}: {msg}" for path, msg in problems])
-    return plan
+    })

@@ -72,9 +72,9 @@ def frequency(sentence: str, dates: list[str]) -> Frequency | None:
 
     A deadline with its year (``2022年3月31日前``) and no 每年/当年 is a one-off: None.
     """
-    for name, pattern in V.FREQ_WORDS[:3]:
+    for freq, pattern in V.FREQ_WORDS[:3]:
         if pattern.search(sentence):
-            return Frequency(name)
+            return freq
     if V.FULL_DATE.search(sentence) and not V.FREQ_WORDS[3][1].search(sentence):
         return None
     if len(dates) > 1:
@@ -128,8 +128,8 @@ def _sentences(norm: str, text: str) -> list[tuple[str, str]]:
 
 
 def _kind(sentence: str) -> DutyKind | None:
-    hits = [(m.start(), name) for name, p in V.DUTY_WORDS if (m := p.search(sentence))]
-    return DutyKind(min(hits)[1]) if hits else None
+    hits = [(m.start(), kind) for kind, p in V.DUTY_WORDS if (m := p.search(sentence))]
+    return min(hits)[1] if hits else None
 
 
 def read_duties(blocks: list[Block], *, issuer: str, unread: list[str]) -> list[ParsedDuty]:

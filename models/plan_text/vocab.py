@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from models.enums import DutyKind, Frequency
+
 # Full-width ASCII (！..～) to half-width, ideographic/no-break spaces to a space, dashes to "-".
 # One character to one character, so offsets in the normalised text are offsets in the original.
 NORMALISE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
@@ -76,8 +78,6 @@ COOP_LABELS = ("配合单位", "配合部门", "协办单位", "参与单位", "
 LABEL = re.compile("(" + "|".join(LEAD_LABELS + COOP_LABELS) + r")\s*:")
 LEAD_FORM = re.compile(r"^(?P<lead>.+?)(?:牵头负责|牵头|负总责|主责|负责)(?:[,;、]\s*(?P<coop>.+?)"
                        r"(?:配合|参与|协助|协办|协同)(?:落实|实施|推进)?)?$")
-ALL_SCOPE = "all"
-RELEVANT_SCOPE = "relevant"
 LOCALITY = re.compile(
     r"(?P<q>各|有关|相关)"
     r"(?:县\(市、区\)|市、县\(区\)|县\(市\)|县\(区\)|县市区|市县区|县区|区县|乡镇\(街道\)|镇\(街道\)|镇\(街\)|"
@@ -127,18 +127,18 @@ SUB_TARGET = "其中"
 LEVEL_UNITS = frozenset({"%", "‰", "个百分点"})
 
 # --- duties ------------------------------------------------------------------------------------------
-DUTY_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("joint_meeting", re.compile(r"联席会议|例会制度|调度会|工作会议制度|协调会议")),
-    ("decomposition", re.compile(r"分解")),
-    ("progress_report", re.compile(r"(?:报送|上报|报告|填报|反馈|报)[^。;]{0,30}?(?:进展|进度|情况|动态)|"
-                                   r"(?:进展|进度|完成)情况[^。;]{0,12}?(?:报送|上报|报告|填报|报)|(?:报送|上报)[^。;]{0,20}?总结")),
-    ("inspection", re.compile(r"督查|督导|督促检查|专项检查|考核")),
+DUTY_WORDS: tuple[tuple[DutyKind, re.Pattern[str]], ...] = (
+    (DutyKind.JOINT_MEETING, re.compile(r"联席会议|例会制度|调度会|工作会议制度|协调会议")),
+    (DutyKind.DECOMPOSITION, re.compile(r"分解")),
+    (DutyKind.PROGRESS_REPORT, re.compile(r"(?:报送|上报|报告|填报|反馈|报)[^。;]{0,30}?(?:进展|进度|情况|动态)|"
+                                          r"(?:进展|进度|完成)情况[^。;]{0,12}?(?:报送|上报|报告|填报|报)|(?:报送|上报)[^。;]{0,20}?总结")),
+    (DutyKind.INSPECTION, re.compile(r"督查|督导|督促检查|专项检查|考核")),
 )
-FREQ_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("monthly", re.compile(r"每月|按月|月度|每个月")),
-    ("quarterly", re.compile(r"每季度?|按季|季度")),
-    ("semiannual", re.compile(r"每半年|半年")),
-    ("annual", re.compile(r"每年|年度|当年|按年|每一年")),
+FREQ_WORDS: tuple[tuple[Frequency, re.Pattern[str]], ...] = (
+    (Frequency.MONTHLY, re.compile(r"每月|按月|月度|每个月")),
+    (Frequency.QUARTERLY, re.compile(r"每季度?|按季|季度")),
+    (Frequency.SEMIANNUAL, re.compile(r"每半年|半年")),
+    (Frequency.ANNUAL, re.compile(r"每年|年度|当年|按年|每一年")),
 )
 # Words that pin a deadline to a day: a sentence with one of these but no date read is reported.
 DATE_CUE = re.compile(r"\d+\s*月|月底|月末|上旬|中旬|下旬|日前|日内|工作日")

@@ -37,7 +37,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-AGGREGATIONS: tuple[str, ...] = ("sum", "level")
+from models.enums import Aggregation
+
+AGGREGATIONS: tuple[str, ...] = tuple(a.value for a in Aggregation)
 BASIS_KINDS: tuple[str, ...] = ("actuals", "previous_split")
 ZERO_CITY_TOLERANCE = 1e-9
 
@@ -126,7 +128,7 @@ def draft_split(
     _check_localities(localities)
     if not math.isfinite(city_value):
         raise ValueError(f"invalid city target {city_value!r}: expected a finite number")
-    if aggregation == "level":
+    if aggregation == Aggregation.LEVEL:
         return dict.fromkeys(localities, city_value)
     if decimals < 0:
         raise ValueError(f"invalid decimals {decimals!r}: expected an integer >= 0")
@@ -198,6 +200,14 @@ def validate_split(
         ValueError: on an unknown aggregation.
     """
     _check_aggregation(aggregation)
+    problems = _share_problems(indicator, localities, split)
+    if aggregation == Aggregation.SUM and not reason.strip():
+        problems += _sum_problem(indicator, city_value, localities, split, tolerance)
+    return problems
+
+
+def _share_problems(indicator: str, localities: list[str], split: dict[str, float]) -> list[SplitProblem]:
+    """Each locality present with a finite value of 0 or more (in roster order), then unknown localities."""
     problems: list[SplitProblem] = []
     known = set(localities)
     for name in localities:
@@ -213,19 +223,29 @@ def validate_split(
         if name not in known:
             message = f"{indicator}: {name}: {value!r} is for an unknown locality; known: {', '.join(localities)}"
             problems.append(SplitProblem(indicator, name, message))
-    if aggregation == "sum" and not reason.strip():
-        values = [split[name] for name in localities if name in split]
-        if all(math.isfinite(v) for v in values):
-            total = math.fsum(values)
-            allowed = tolerance * abs(city_value) if city_value != 0 else ZERO_CITY_TOLERANCE
-            if abs(total - city_value) > allowed:
-                message = (
-                    f"{indicator}: shares sum to {total!r}, city target is {city_value!r} "
-                    f"(off by {total - city_value:+.6g}, allowed {allowed:.6g}); "
-                    "correct the shares or give a reason"
-                )
-                problems.append(SplitProblem(indicator, None, message))
     return problems
+
+
+def _sum_problem(
+    indicator: str, city_value: float, localities: list[str], split: dict[str, float], tolerance: float
+) -> list[SplitProblem]:
+    """The shares of a ``sum`` split against the city target: one problem when they are off, else none.
+
+    Skipped when a share is not finite (already reported per locality).
+    """
+    values = [split[name] for name in localities if name in split]
+    if not all(math.isfinite(v) for v in values):
+        return []
+    total = math.fsum(values)
+    allowed = tolerance * abs(city_value) if city_value != 0 else ZERO_CITY_TOLERANCE
+    if abs(total - city_value) > allowed:
+        message = (
+            f"{indicator}: shares sum to {total!r}, city target is {city_value!r} "
+            f"(off by {total - city_value:+.6g}, allowed {allowed:.6g}); "
+            "correct the shares or give a reason"
+        )
+        return [SplitProblem(indicator, None, message)]
+    return []
 
 
 def apply_adjustments(split: dict[str, float], adjustments: list[tuple[str, float]]) -> dict[str, float]:

@@ -41,9 +41,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from models.enums import UnitKind
 from models.errors import ScoringError
 
-KINDS: tuple[str, ...] = ("department", "town", "subdistrict", "other")
+KINDS: tuple[str, ...] = tuple(kind.value for kind in UnitKind)
 LIGHTS: tuple[str, ...] = ("green", "yellow", "red")
 
 # Why a unit got its light (Score.reasons); the circular's template words them.

@@ -11,38 +11,12 @@ import sqlalchemy as sa
 
 from models.db import session_scope
 from models.engine.obligations import generate_obligations
-from models.engine.sweep import sweep
+from models.enums import UNIT_ROLES, Role, recipient_key
 from models.plan.file import load_plan_file
 from models.plan.store import load_plan
-from models.rules.calendar import WorkingCalendar
-from models.rules.ladder import load_escalation, step_at
-from tests.conftest import ROOT, SEED_PLAN
-
-TZ = dt.timezone(dt.timedelta(hours=8))
-CAL = WorkingCalendar(data_dir=ROOT / "config" / "calendar")
-ESC = load_escalation(ROOT / "config" / "escalation.yaml")
-
-
-def at(day: dt.date, hh: int = 9, mm: int = 30) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hh, mm), TZ)
-
-
-@pytest.fixture
-def seeded(engine: sa.Engine) -> sa.Engine:
-    with session_scope(engine) as s:
-        load_plan(load_plan_file(SEED_PLAN), session=s, now=at(dt.date(2015, 7, 6)))
-        generate_obligations(None, session=s, cal=CAL, escalation=ESC, now=at(dt.date(2015, 7, 6)))
-    return engine
-
-
-def rows(engine: sa.Engine, sql: str, **params: object) -> list[tuple[object, ...]]:
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text(sql), params).all()]
-
-
-def run_sweep(engine: sa.Engine, when: dt.datetime) -> object:
-    with session_scope(engine) as s:
-        return sweep(session=s, cal=CAL, escalation=ESC, now=when)
+from models.rules.ladder import step_at
+from tests.conftest import SEED_PLAN
+from tests.models.engine.conftest import CAL, ESC, at, rows, run_sweep
 
 
 class TestObligations:
@@ -190,6 +164,17 @@ def test_concurrent_sweeps_enqueue_each_decision_once(seeded: sa.Engine, db_url:
     assert pending == [(40,)]  # 20 heads + the coordinator cc for each of the 20 localities
 
 
+
+
+def test_sweep_recipients_are_spelled_as_recipient_key(seeded: sa.Engine) -> None:
+    # Three working days after the 2016-06-06 report deadline: the heads get a notice, the coordinator a copy.
+    run_sweep(seeded, at(CAL.add_working_days(dt.date(2016, 6, 6), 3)))
+    got = rows(seeded, "SELECT o.recipient, o.role, u.code FROM outbox o JOIN obligation b ON b.id = o.obligation_id "
+                       "JOIN unit u ON u.id = b.unit_id")
+    wrong = [(recipient, role, code) for recipient, role, code in got
+             if recipient != recipient_key(str(role), str(code) if role in UNIT_ROLES else None)]
+    assert wrong == []
+    assert {Role.HEAD, Role.COORDINATOR} <= {Role(str(role)) for _, role, _ in got}
 
 
 def test_a_changed_holiday_policy_moves_open_due_dates_with_history(seeded: sa.Engine) -> None:
