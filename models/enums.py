@@ -111,6 +111,21 @@ class Light(StrEnum):
     RED = "red"
 
 
+class ScoreLight(StrEnum):
+    """An inspection score's light: on track, behind, far behind (the circular's 绿/黄/红)."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class MeetingStatus(StrEnum):
+    """A joint meeting: convened (minutes owed) or minuted."""
+
+    CONVENED = "convened"
+    MINUTED = "minuted"
+
+
 class EventKind(StrEnum):
     """What an ``obligation_event`` row records."""
 
@@ -122,7 +137,11 @@ class EventKind(StrEnum):
 
 
 class OutboxStatus(StrEnum):
-    """An outbox row's life: ``pending`` → ``sending`` (claimed) → ``sent`` | ``failed``; or set aside."""
+    """An outbox row's life: ``pending`` → ``sending`` (claimed) → ``sent`` | ``failed``; or set aside.
+
+    ``skipped`` records a ladder rung the sweep passed over (an obligation that was already further along when
+    first swept): the decision is kept, so a later sweep cannot send it, but nothing is sent.
+    """
 
     PENDING = "pending"
     SENDING = "sending"
@@ -130,6 +149,7 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     SUPERSEDED = "superseded"
+    SKIPPED = "skipped"
 
 
 class Stage(StrEnum):

@@ -45,8 +45,6 @@ from models.tables.plan import Duty
 
 SWEEP_LOCK = 0x6475_6261  # "duba": the PostgreSQL advisory lock sweeps take turns on
 BLUE_WINDOW = 5  # working days before the effective due date in which an open obligation shows blue
-# The outbox status of a stage enqueued only to be on record, never sent; OutboxStatus has no member for it.
-_SKIPPED = "skipped"
 
 
 @dataclass
@@ -183,7 +181,7 @@ SELECT hit.oid,
        hit.lvl,
        CASE WHEN aud.per_unit = 1 THEN {unit_key} ELSE {role_key} END,
        aud.role,
-       CASE WHEN hit.is_current = 1 THEN '{OutboxStatus.PENDING}' ELSE '{_SKIPPED}' END,
+       CASE WHEN hit.is_current = 1 THEN '{OutboxStatus.PENDING}' ELSE '{OutboxStatus.SKIPPED}' END,
        0, :nb, :nb, :now
 FROM hit
 JOIN aud ON aud.duty_id = hit.duty_id AND aud.seq = hit.seq

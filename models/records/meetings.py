@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from models.dates import local_date
 from models.engine.adhoc import close_obligation, create_adhoc_obligation, ensure_system_duties
+from models.enums import Light, MeetingStatus, ObligationStatus
 from models.errors import MeetingError
 from models.rules.calendar import WorkingCalendar
 from models.rules.ladder import EscalationSpec
@@ -45,7 +46,8 @@ def agenda(*, session: Session, plan_id: int, today: dt.date, limit: int = 50) -
     rows = session.execute(sa.text(
         "SELECT u.name, COALESCE(o.title, d.title), o.period, o.due_on, o.light FROM obligation o "
         "JOIN unit u ON u.id = o.unit_id JOIN duty d ON d.id = o.duty_id "
-        "WHERE o.plan_id = :p AND o.status = 'open' AND (o.light = 'red' OR o.due_on < :today) "
+        f"WHERE o.plan_id = :p AND o.status = '{ObligationStatus.OPEN}' "
+        f"AND (o.light = '{Light.RED}' OR o.due_on < :today) "
         "ORDER BY o.due_on, u.name LIMIT :n"
     ), {"p": plan_id, "today": today, "n": limit}).all()
     return [AgendaItem(str(u), str(w), str(p), d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)),
@@ -68,7 +70,7 @@ def create_meeting(
 
 def open_meetings(*, session: Session, plan_id: int) -> list[Meeting]:
     """Meetings convened and not yet minuted, newest first."""
-    return list(session.exec(select(Meeting).where(Meeting.plan_id == plan_id, Meeting.status == "convened")
+    return list(session.exec(select(Meeting).where(Meeting.plan_id == plan_id, Meeting.status == MeetingStatus.CONVENED)
                              .order_by(col(Meeting.starts_at).desc())))
 
 
@@ -103,7 +105,7 @@ def record_minutes(
             raise MeetingError(f"action item {item.title!r} is due {item.due_on}, before the meeting ({held_on})")
     meeting.attendance = list(attendance)
     meeting.decisions = decisions.strip()
-    meeting.status = "minuted"
+    meeting.status = MeetingStatus.MINUTED
     meeting.minuted_at = now
     duty = ensure_system_duties(session=session, plan_id=meeting.plan_id)["action-item"]
     created = [

@@ -41,11 +41,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from models.enums import UnitKind
+from models.enums import ScoreLight, UnitKind
 from models.errors import ScoringError
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in UnitKind)
-LIGHTS: tuple[str, ...] = ("green", "yellow", "red")
+LIGHTS: tuple[str, ...] = tuple(light.value for light in ScoreLight)
 
 # Why a unit got its light (Score.reasons); the circular's template words them.
 REASON_REPORT_MISSING = "report_missing"  # red: at least one report not submitted
@@ -238,15 +238,15 @@ def light_for(facts: UnitFacts, total: float, rubric: Rubric = RUBRIC) -> tuple[
     if total < rubric.red_below:
         red.append(REASON_TOTAL_RED)
     if red:
-        return "red", tuple(red)
+        return ScoreLight.RED, tuple(red)
     yellow: list[str] = []
     if total < rubric.yellow_below:
         yellow.append(REASON_TOTAL_YELLOW)
     if facts.open_red > 0:
         yellow.append(REASON_OPEN_RED)
     if yellow:
-        return "yellow", tuple(yellow)
-    return "green", ()
+        return ScoreLight.YELLOW, tuple(yellow)
+    return ScoreLight.GREEN, ()
 
 
 def competition_ranks(totals: Iterable[float]) -> list[int]:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.db import AwareDateTime
+from models.enums import MeetingStatus, spelled
 
 
 class Allocation(SQLModel, table=True):
@@ -68,7 +69,7 @@ class Meeting(SQLModel, table=True):
     starts_at: dt.datetime = Field(sa_type=AwareDateTime)
     place: str
     agenda: str = ""
-    status: str = Field(default="convened", max_length=16, description="convened | minuted")
+    status: str = Field(default=MeetingStatus.CONVENED, max_length=16, description=spelled(MeetingStatus))
     attendance: list[Any] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
     decisions: str = ""
     minuted_at: dt.datetime | None = Field(default=None, sa_type=AwareDateTime)

@@ -37,6 +37,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from models.enums import ScoreLight
 from models.rules.scoring import Score
 from notifications.documents.cells import put as _put
 from notifications.documents.cells import save_workbook
@@ -59,8 +60,8 @@ TABLE_PT = 12.0  # 小四
 LINE_PT = 29.0  # 22 lines on the type area of GB/T 9704
 TEXT_WIDTH_PT = (210 - 28 - 26) / 25.4 * 72  # width of the type area
 TABLE_WIDTHS_MM = (20, 52, 28, 28, 26)  # 排名 单位 得分 名次变化 亮灯 (the markdown table's columns)
-LIGHT_FILLS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE"}
-BAR_COLOURS = {"green": "70AD47", "yellow": "FFC000", "red": "E0301E"}
+LIGHT_FILLS: dict[str, str] = {ScoreLight.GREEN: "C6EFCE", ScoreLight.YELLOW: "FFEB9C", ScoreLight.RED: "FFC7CE"}
+BAR_COLOURS: dict[str, str] = {ScoreLight.GREEN: "70AD47", ScoreLight.YELLOW: "FFC000", ScoreLight.RED: "E0301E"}
 _ALIGN = {"center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT, "left": WD_ALIGN_PARAGRAPH.LEFT}
 # w:pPr children that come after w:pBdr in the schema (a border must be inserted before them).
 _AFTER_PBDR = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",

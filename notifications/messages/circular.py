@@ -34,7 +34,7 @@ from typing import Any
 
 import jinja2
 
-from models.enums import UnitKind
+from models.enums import ScoreLight, UnitKind
 from models.errors import NotificationError
 from models.plan.schema import LOCALITY_KINDS
 from models.rules.scoring import RUBRIC, Rubric, Score
@@ -79,12 +79,12 @@ def praised(scores: list[Score]) -> tuple[list[Score], list[Score]]:
     """(praised for rank, praised for rising) under the rules in the module docstring, in rank order."""
     ordered = sorted(scores, key=lambda s: (s.rank, s.unit))
     separates = len(ordered) > 1 and not _all_tied(ordered)
-    top = [s for s in ordered if separates and s.rank <= PRAISE_TOP and s.light == "green"]
+    top = [s for s in ordered if separates and s.rank <= PRAISE_TOP and s.light == ScoreLight.GREEN]
     named = {s.unit for s in top}
     risers = [
         s
         for s in ordered
-        if s.unit not in named and s.light != "red" and s.change is not None and s.change >= PRAISE_RISE
+        if s.unit not in named and s.light != ScoreLight.RED and s.change is not None and s.change >= PRAISE_RISE
     ]
     return top, risers
 
@@ -135,7 +135,7 @@ def circular_markdown(
         "rectification_due_on": rectification_due_on,
         "scores": ordered,
         "count": len(ordered),
-        "light_counts": {light: lights.get(light, 0) for light in ("green", "yellow", "red")},
+        "light_counts": {light: lights.get(light, 0) for light in ScoreLight},
         "locality_count": kinds.get("locality", 0),
         "department_count": kinds.get(UnitKind.DEPARTMENT, 0),
         "other_count": kinds.get(UnitKind.OTHER, 0),
@@ -144,8 +144,8 @@ def circular_markdown(
         "all_tied": _all_tied(ordered),
         "praised_top": top,
         "praised_risers": risers,
-        "red": [s for s in ordered if s.light == "red"],
-        "yellow": [s for s in ordered if s.light == "yellow"],
+        "red": [s for s in ordered if s.light == ScoreLight.RED],
+        "yellow": [s for s in ordered if s.light == ScoreLight.YELLOW],
     }
     return _tidy_body(_call("circular", values)) + "\n"
 
