@@ -1,24 +1,34 @@
-"""Every deployment `duban up` serves, with schedules in Asia/Shanghai taken from the plan and settings."""
+"""Every deployment `duban up` serves, with schedules in Asia/Shanghai taken from the plan and settings.
+
+:func:`all_deployments` builds them from the forms and the stored plan; :mod:`flows.orchestration.serving`
+calls it when serving starts and again when the choices change, and applies what changed.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
+from prefect import Flow
 from prefect.schedules import Cron
+from prefect.utilities.callables import parameter_schema
 
-from config.settings import Settings, get_settings
+from config.settings import Settings
 from flows.ops.commands import stored_plan
 from flows.orchestration.duties import (
+    build_progress_reports_flow,
+    build_record_meeting_minutes_flow,
+    build_submit_progress_report_flow,
     import_report_workbook_flow,
     joint_meeting_flow,
-    progress_reports_flow,
-    record_meeting_minutes_flow,
-    submit_progress_report_flow,
     target_decomposition_flow,
 )
 from flows.orchestration.engine import dispatch_flow, sweep_flow
-from flows.orchestration.inspection import inspection_flow
+from flows.orchestration.forms import Forms
+from flows.orchestration.inspection import build_inspection_flow
 from flows.orchestration.plan import load_plan_flow
 from models.dates import working_hours
 from models.enums import DutyKind
@@ -61,40 +71,67 @@ def duty_schedules(plan: PlanSpec | None, settings: Settings) -> dict[str, list[
     return out
 
 
-def _plan_or_none() -> PlanSpec | None:
+def plan_or_none(settings: Settings | None = None) -> PlanSpec | None:
+    """The stored plan, or None when there is none (or no database yet)."""
     try:
-        return stored_plan()
+        return stored_plan(settings=settings)
     except DubanError:
         return None
 
 
-def all_deployments() -> list[Any]:
-    """The deployments to serve."""
-    settings = get_settings()
-    sched = duty_schedules(_plan_or_none(), settings)
+def _schedule_fields(schedule: Any) -> dict[str, Any]:
+    """A schedule's fields, less its anchor date (a cron schedule is anchored at the moment it is built)."""
+    return {k: v for k, v in dataclasses.asdict(schedule).items() if k != "anchor_date"}
+
+
+@dataclass(frozen=True)
+class ServedDeployment:
+    """One deployment to serve: its flow, name, tags, description and schedules."""
+
+    name: str
+    flow: Flow[..., Any]
+    description: str
+    tags: list[str]
+    schedules: list[Any] = field(default_factory=list)
+    # Built from the forms inside a function, so a worker process cannot import it by name: the runner must
+    # run this very object (Runner.add_flow) instead of loading the flow from its module.
+    from_forms: bool = False
+
+    def signature(self) -> str:
+        """What the server holds of this deployment (parameter schema, schedules, description, tags) as text;
+        when it is unchanged there is nothing to re-apply."""
+        return json.dumps({"parameters": parameter_schema(self.flow).model_dump(mode="json"),
+                           "schedules": [_schedule_fields(s) for s in self.schedules],
+                           "description": self.description, "tags": self.tags},
+                          sort_keys=True, ensure_ascii=False, default=str)
+
+
+def all_deployments(forms: Forms, plan: PlanSpec | None, settings: Settings) -> list[ServedDeployment]:
+    """The deployments to serve: the form flows built from ``forms``, schedules from ``plan`` and settings."""
+    sched = duty_schedules(plan, settings)
     tags = ["duban"]
     return [
-        load_plan_flow.to_deployment(name="load-plan", tags=[*tags, "plan"],
-                                     description="载入或更新实施方案(YAML)。参数 path: 服务器上的方案文件路径。"),
-        sweep_flow.to_deployment(name="sweep", tags=[*tags, "engine"], schedules=[_half_hourly(0, settings)],
-                                 description="每半小时扫描到期义务,写入提醒/催办/督办单队列,刷新督办总览。"),
-        dispatch_flow.to_deployment(name="dispatch", tags=[*tags, "engine"], schedules=[_half_hourly(5, settings)],
-                                    description="每半小时发送队列中的消息(仅工作日工作时间),刷新 recent-messages。"),
-        progress_reports_flow.to_deployment(name="progress-reports", tags=[*tags, "duty"],
-                                            schedules=sched["progress-reports"],
-                                            description="每个报送节点前两周发出报送通知;之后汇总报送情况。"),
-        submit_progress_report_flow.to_deployment(name="submit-progress-report", tags=[*tags, "form"],
-                                                  description="录入一个镇(街道)的进度报告。"),
-        import_report_workbook_flow.to_deployment(name="import-report-workbook", tags=[*tags, "form"],
-                                                  description="导入填好的进度报表(服务器上的 .xlsx 路径)。"),
-        target_decomposition_flow.to_deployment(name="target-decomposition", tags=[*tags, "duty"],
-                                                schedules=sched["target-decomposition"],
-                                                description="年度目标任务分解:草案 → 协调员批准/修改 → 下达。"),
-        joint_meeting_flow.to_deployment(name="joint-meeting", tags=[*tags, "duty"],
-                                         schedules=sched["joint-meeting"],
-                                         description="召开联席会议(按计划或临时),发出会议通知。"),
-        record_meeting_minutes_flow.to_deployment(name="record-meeting-minutes", tags=[*tags, "form"],
-                                                  description="录入会议纪要与议定事项。"),
-        inspection_flow.to_deployment(name="inspection", tags=[*tags, "duty"], schedules=sched["inspection"],
-                                      description="专项督查:评分、排名、通报、整改。每日检查是否到期。"),
+        ServedDeployment("load-plan", load_plan_flow, tags=[*tags, "plan"],
+                         description="载入或更新实施方案(YAML)。参数 path: 服务器上的方案文件路径。"),
+        ServedDeployment("sweep", sweep_flow, tags=[*tags, "engine"], schedules=[_half_hourly(0, settings)],
+                         description="每半小时扫描到期义务,写入提醒/催办/督办单队列,刷新督办总览。"),
+        ServedDeployment("dispatch", dispatch_flow, tags=[*tags, "engine"], schedules=[_half_hourly(5, settings)],
+                         description="每半小时发送队列中的消息(仅工作日工作时间),刷新 recent-messages。"),
+        ServedDeployment("progress-reports", build_progress_reports_flow(forms), tags=[*tags, "duty"],
+                         schedules=sched["progress-reports"], from_forms=True,
+                         description="每个报送节点前两周发出报送通知;之后汇总报送情况。"),
+        ServedDeployment("submit-progress-report", build_submit_progress_report_flow(forms), tags=[*tags, "form"],
+                         from_forms=True, description="录入一个镇(街道)的进度报告。"),
+        ServedDeployment("import-report-workbook", import_report_workbook_flow, tags=[*tags, "form"],
+                         description="导入填好的进度报表(服务器上的 .xlsx 路径)。"),
+        ServedDeployment("target-decomposition", target_decomposition_flow, tags=[*tags, "duty"],
+                         schedules=sched["target-decomposition"],
+                         description="年度目标任务分解:草案 → 协调员批准/修改 → 下达。"),
+        ServedDeployment("joint-meeting", joint_meeting_flow, tags=[*tags, "duty"], schedules=sched["joint-meeting"],
+                         description="召开联席会议(按计划或临时),发出会议通知。"),
+        ServedDeployment("record-meeting-minutes", build_record_meeting_minutes_flow(forms), tags=[*tags, "form"],
+                         from_forms=True, description="录入会议纪要与议定事项。"),
+        ServedDeployment("inspection", build_inspection_flow(forms), tags=[*tags, "duty"],
+                         schedules=sched["inspection"], from_forms=True,
+                         description="专项督查:评分、排名、通报、整改。每日检查是否到期。"),
     ]

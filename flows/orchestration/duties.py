@@ -6,14 +6,19 @@
 - `target-decomposition` (scheduled early in April): a draft split, then waits for the coordinator's
   approval or edits in a form, validates, stores, and sends each locality its targets.
 - `joint-meeting` (scheduled before each meeting date, or on demand) and `record-meeting-minutes` (form).
+
+The flows whose parameters are forms or dropdowns (`progress-reports`, `submit-progress-report`,
+`record-meeting-minutes`) are built from a :class:`~flows.orchestration.forms.Forms` by the ``build_*``
+functions when `duban up` serves; the others are plain module-level flows.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: the ``build_*`` flows take their parameter types from the
+# forms they are built with, and Prefect reads a flow's signature at run time, which needs them as objects.
 
 import datetime as dt
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
@@ -31,7 +36,7 @@ from flows.ops.duties import (
     submit_report,
 )
 from flows.ops.engine import engine_context, generate
-from flows.orchestration.forms import MinutesForm, ProgressReportForm, ReportPeriod, indicator_code, value_of
+from flows.orchestration.forms import Forms, value_of
 from models.dates import now as clock_now
 from models.dates import to_local
 from models.records.meetings import ActionItem
@@ -56,30 +61,43 @@ def summary_task(period: str) -> int:
     return len(rows)
 
 
-@flow(name="progress-reports", description="开启半年进度报送:向各镇(街道)发出报送通知(预填已报数据),并汇总报送情况。")
-def progress_reports_flow(period: ReportPeriod | None = None) -> dict[str, Any]:
-    """Open the reporting window of ``period`` (default: the next deadline) and publish the summary."""
-    result = window_task(value_of(period) if period is not None else None)
-    result["summary_rows"] = summary_task(result["period"])
-    get_run_logger().info("progress reports %s: %s", result["period"], result)
-    return result
+def build_progress_reports_flow(forms: Forms) -> Flow[..., dict[str, Any]]:
+    """The `progress-reports` flow, its period a dropdown of the report periods in ``forms``."""
+    ReportPeriod: Any = forms.ReportPeriod  # an enum built from the plan (or str): Any to the type checker
+
+    @flow(name="progress-reports",
+          description="开启半年进度报送:向各镇(街道)发出报送通知(预填已报数据),并汇总报送情况。")
+    def progress_reports_flow(period: ReportPeriod | None = None) -> dict[str, Any]:
+        """Open the reporting window of ``period`` (default: the next deadline) and publish the summary."""
+        result = window_task(value_of(period) if period is not None else None)
+        result["summary_rows"] = summary_task(result["period"])
+        get_run_logger().info("progress reports %s: %s", result["period"], result)
+        return result
+
+    return progress_reports_flow
 
 
-@flow(name="submit-progress-report", description="录入一个镇(街道)的进度报告(新版本),并办结该期报送义务。")
-def submit_progress_report_flow(report: ProgressReportForm) -> dict[str, Any]:
-    """Record one locality's report from the form."""
-    actuals: dict[str, float] = {}
-    for a in report.actuals:
-        actuals[indicator_code(a.indicator)] = float(a.value)
-    recorded = submit_report(
-        engine_context(), clock_now(), locality=value_of(report.locality), period=value_of(report.period),
-        actuals=actuals, projects=[p.model_dump() for p in report.projects], problems=report.problems,
-        next_steps=report.next_steps)
-    get_run_logger().info("report of %s for %s: version %s (%s)", value_of(report.locality),
-                          value_of(report.period), recorded.version, "new" if recorded.created else "unchanged")
-    summary_task(value_of(report.period))
-    return {"report_id": recorded.report_id, "version": recorded.version, "created": recorded.created,
-            "obligation_closed": recorded.closed}
+def build_submit_progress_report_flow(forms: Forms) -> Flow[..., dict[str, Any]]:
+    """The `submit-progress-report` flow, its parameter the progress report form of ``forms``."""
+    ProgressReportForm: Any = forms.ProgressReportForm  # a model built from the plan: Any to the type checker
+
+    @flow(name="submit-progress-report", description="录入一个镇(街道)的进度报告(新版本),并办结该期报送义务。")
+    def submit_progress_report_flow(report: ProgressReportForm) -> dict[str, Any]:
+        """Record one locality's report from the form."""
+        actuals: dict[str, float] = {}
+        for a in report.actuals:
+            actuals[forms.indicator_code(a.indicator)] = float(a.value)
+        recorded = submit_report(
+            engine_context(), clock_now(), locality=value_of(report.locality), period=value_of(report.period),
+            actuals=actuals, projects=[p.model_dump() for p in report.projects], problems=report.problems,
+            next_steps=report.next_steps)
+        get_run_logger().info("report of %s for %s: version %s (%s)", value_of(report.locality),
+                              value_of(report.period), recorded.version, "new" if recorded.created else "unchanged")
+        summary_task(value_of(report.period))
+        return {"report_id": recorded.report_id, "version": recorded.version, "created": recorded.created,
+                "obligation_closed": recorded.closed}
+
+    return submit_progress_report_flow
 
 
 def _split_input(localities: list[str], drafts: list[DraftIndicator], values: dict[str, dict[str, float]],
@@ -164,13 +182,20 @@ def joint_meeting_flow(starts_at: dt.datetime | None = None, place: str = "市�
     return result
 
 
-@flow(name="record-meeting-minutes", description="录入联席会议纪要:出席、议定事项;每个议定事项作为督办事项逐项跟踪。")
-def record_meeting_minutes_flow(minutes: MinutesForm) -> dict[str, Any]:
-    """Record the minutes; each action item becomes an obligation chased by the ladder."""
-    items = [ActionItem(title=a.title, owner=value_of(a.owner), due_on=a.due_on) for a in minutes.action_items]
-    return record_meeting(engine_context(), clock_now(), meeting_id=minutes.meeting_id,
-                          attendance=[value_of(u) for u in minutes.attendance], decisions=minutes.decisions,
-                          action_items=items)
+def build_record_meeting_minutes_flow(forms: Forms) -> Flow[..., dict[str, Any]]:
+    """The `record-meeting-minutes` flow, its parameter the minutes form of ``forms``."""
+    MinutesForm: Any = forms.MinutesForm  # a model built from the plan: Any to the type checker
+
+    @flow(name="record-meeting-minutes",
+          description="录入联席会议纪要:出席、议定事项;每个议定事项作为督办事项逐项跟踪。")
+    def record_meeting_minutes_flow(minutes: MinutesForm) -> dict[str, Any]:
+        """Record the minutes; each action item becomes an obligation chased by the ladder."""
+        items = [ActionItem(title=a.title, owner=value_of(a.owner), due_on=a.due_on) for a in minutes.action_items]
+        return record_meeting(engine_context(), clock_now(), meeting_id=minutes.meeting_id,
+                              attendance=[value_of(u) for u in minutes.attendance], decisions=minutes.decisions,
+                              action_items=items)
+
+    return record_meeting_minutes_flow
 
 
 @flow(name="import-report-workbook",

@@ -1,12 +1,15 @@
-"""Typed forms for the UI, built from the loaded plan: units, localities, indicators and periods are enums,
-so the Prefect UI renders dropdowns; dates get date pickers. Built when the flows are imported (at
-`duban up`); restart `duban up` after loading a new plan to refresh the choices.
+"""Typed forms for the UI, built from the loaded plan's choices: units, localities, indicators and periods
+are enums, so the Prefect UI renders dropdowns; dates get date pickers.
+
+Built by :func:`build_forms` when `duban up` serves, and again whenever the choices change (see
+:mod:`flows.orchestration.serving`) — never at import, so importing this module touches no database.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: the models below are built inside a function from local
+# enums, and pydantic and Prefect resolve annotations at run time, which needs them as objects.
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -14,50 +17,24 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
-from config.settings import get_settings
+from config.settings import Settings, get_settings
 from flows.ops.commands import engine_for
+from models.db import session_scope
+from models.records.choices import Choices, read_choices
 
 
-@dataclass
-class Choices:
-    """What the forms offer, read from the database."""
-
-    localities: list[str] = field(default_factory=list)
-    units: list[str] = field(default_factory=list)
-    indicators: list[tuple[str, str, str]] = field(default_factory=list)  # (code, name, unit of measure)
-    periods: list[str] = field(default_factory=list)
-
-
-def read_choices() -> Choices:
-    """The latest plan's choices; empty when the database is not initialised or holds no plan."""
-    settings = get_settings()
+def current_choices(settings: Settings | None = None) -> Choices | None:
+    """The latest plan's choices: empty when the database does not exist yet or holds no plan, None when it
+    cannot be read (not initialised, or unreachable)."""
+    settings = settings or get_settings()
     url = sa.make_url(settings.resolved_database_url())
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
         return Choices()  # never create a database just to look for choices
     try:
-        with engine_for(settings).connect() as conn:
-            plan = conn.execute(sa.text("SELECT id FROM plan ORDER BY updated_at DESC, id DESC")).first()
-            if plan is None:
-                return Choices()
-            pid = plan[0]
-            units = conn.execute(sa.text("SELECT name, kind FROM unit WHERE plan_id = :p ORDER BY position"),
-                                 {"p": pid}).all()
-            inds = conn.execute(sa.text("SELECT code, name, unit FROM indicator WHERE plan_id = :p "
-                                        "ORDER BY position"), {"p": pid}).all()
-            periods = conn.execute(sa.text(
-                "SELECT DISTINCT o.period FROM obligation o JOIN duty d ON d.id = o.duty_id "
-                "WHERE o.plan_id = :p AND d.kind = 'progress_report' ORDER BY o.period"), {"p": pid}).all()
+        with session_scope(engine_for(settings)) as session:
+            return read_choices(session=session)
     except sa.exc.SQLAlchemyError:
-        return Choices()
-    return Choices(
-        localities=[str(n) for n, k in units if k in ("town", "subdistrict")],
-        units=[str(n) for n, _k in units],
-        indicators=[(str(c), str(n), str(u)) for c, n, u in inds],
-        periods=[str(p[0]) for p in periods],
-    )
-
-
-CHOICES = read_choices()
+        return None
 
 
 def _enum(name: str, values: list[str]) -> Any:
@@ -66,29 +43,9 @@ def _enum(name: str, values: list[str]) -> Any:
     return Enum(name, {f"v{i}": v for i, v in enumerate(values)}, type=str)
 
 
-Locality = _enum("Locality", CHOICES.localities)
-UnitName = _enum("UnitName", CHOICES.units)
-INDICATOR_LABELS = {f"{n}({u})": c for c, n, u in CHOICES.indicators}  # label shown → indicator code
-IndicatorCode = _enum("IndicatorCode", list(INDICATOR_LABELS))
-ReportPeriod = _enum("ReportPeriod", CHOICES.periods)
-
-
 def value_of(choice: Any) -> str:
     """The plain text of an enum member (or a string)."""
     return str(choice.value if isinstance(choice, Enum) else choice)
-
-
-def indicator_code(choice: Any) -> str:
-    """The indicator code of a dropdown choice (its label), or the text itself when it already is a code."""
-    text = value_of(choice)
-    return INDICATOR_LABELS.get(text, text)
-
-
-class Actual(BaseModel):
-    """One indicator's value, year to date."""
-
-    indicator: IndicatorCode = Field(title="指标")  # type: ignore[valid-type]
-    value: float = Field(ge=0, title="本年累计完成值")
 
 
 class Project(BaseModel):
@@ -99,29 +56,67 @@ class Project(BaseModel):
     investment: float = Field(default=0, ge=0, title="本年完成投资(亿元)")
 
 
-class ProgressReportForm(BaseModel):
-    """A locality's progress report for one period (进度填报)."""
+@dataclass(frozen=True)
+class Forms:
+    """The form models and dropdown types built from one set of choices (a plain ``str`` where a list is empty)."""
 
-    locality: Locality = Field(title="镇(街道)")  # type: ignore[valid-type]
-    period: ReportPeriod = Field(title="报送节点", description="截止日期(原定)")  # type: ignore[valid-type]
-    actuals: list[Actual] = Field(default_factory=list, title="指标完成情况")
-    projects: list[Project] = Field(default_factory=list, title="重大工业项目进展")
-    problems: str = Field(default="", max_length=5000, title="存在问题")
-    next_steps: str = Field(default="", max_length=5000, title="下一步工作")
+    choices: Choices
+    Locality: Any
+    UnitName: Any
+    IndicatorCode: Any
+    ReportPeriod: Any
+    Actual: type[BaseModel]
+    ProgressReportForm: type[BaseModel]
+    ActionItemForm: type[BaseModel]
+    MinutesForm: type[BaseModel]
+    indicator_labels: dict[str, str]  # label shown in the dropdown → indicator code
+
+    def indicator_code(self, choice: Any) -> str:
+        """The indicator code of a dropdown choice (its label), or the text itself when it already is a code."""
+        text = value_of(choice)
+        return self.indicator_labels.get(text, text)
 
 
-class ActionItemForm(BaseModel):
-    """A decision of the meeting, owned by one unit, due on a date (议定事项)."""
+def build_forms(choices: Choices) -> Forms:
+    """The forms for ``choices``: new enum and model classes, so forms built earlier are left as they were."""
+    # Enums built from the plan (or str): Any to the type checker.
+    Locality: Any = _enum("Locality", choices.localities)
+    UnitName: Any = _enum("UnitName", choices.units)
+    labels = {f"{n}({u})": c for c, n, u in choices.indicators}
+    IndicatorCode: Any = _enum("IndicatorCode", list(labels))
+    ReportPeriod: Any = _enum("ReportPeriod", choices.periods)
 
-    title: str = Field(min_length=1, max_length=500, title="事项")
-    owner: UnitName = Field(title="责任单位")  # type: ignore[valid-type]
-    due_on: dt.date = Field(title="完成时限")
+    class Actual(BaseModel):
+        """One indicator's value, year to date."""
 
+        indicator: IndicatorCode = Field(title="指标")
+        value: float = Field(ge=0, title="本年累计完成值")
 
-class MinutesForm(BaseModel):
-    """The minutes of a joint meeting (会议纪要)."""
+    class ProgressReportForm(BaseModel):
+        """A locality's progress report for one period (进度填报)."""
 
-    meeting_id: int = Field(ge=1, title="会议编号", description="见 joint-meeting 运行的产出")
-    attendance: list[UnitName] = Field(default_factory=list, title="出席单位")  # type: ignore[valid-type]
-    decisions: str = Field(default="", max_length=10000, title="会议议定")
-    action_items: list[ActionItemForm] = Field(default_factory=list, title="议定事项(逐项督办)")
+        locality: Locality = Field(title="镇(街道)")
+        period: ReportPeriod = Field(title="报送节点", description="截止日期(原定)")
+        actuals: list[Actual] = Field(default_factory=list, title="指标完成情况")
+        projects: list[Project] = Field(default_factory=list, title="重大工业项目进展")
+        problems: str = Field(default="", max_length=5000, title="存在问题")
+        next_steps: str = Field(default="", max_length=5000, title="下一步工作")
+
+    class ActionItemForm(BaseModel):
+        """A decision of the meeting, owned by one unit, due on a date (议定事项)."""
+
+        title: str = Field(min_length=1, max_length=500, title="事项")
+        owner: UnitName = Field(title="责任单位")
+        due_on: dt.date = Field(title="完成时限")
+
+    class MinutesForm(BaseModel):
+        """The minutes of a joint meeting (会议纪要)."""
+
+        meeting_id: int = Field(ge=1, title="会议编号", description="见 joint-meeting 运行的产出")
+        attendance: list[UnitName] = Field(default_factory=list, title="出席单位")
+        decisions: str = Field(default="", max_length=10000, title="会议议定")
+        action_items: list[ActionItemForm] = Field(default_factory=list, title="议定事项(逐项督办)")
+
+    return Forms(choices=choices, Locality=Locality, UnitName=UnitName, IndicatorCode=IndicatorCode,
+                 ReportPeriod=ReportPeriod, Actual=Actual, ProgressReportForm=ProgressReportForm,
+                 ActionItemForm=ActionItemForm, MinutesForm=MinutesForm, indicator_labels=labels)

@@ -1,10 +1,15 @@
-"""`inspection`: score, rank and circulate (通报), after each report deadline and on demand."""
+"""`inspection`: score, rank and circulate (通报), after each report deadline and on demand.
 
-from __future__ import annotations
+The flow's period is a dropdown of the report periods, so it is built from a
+:class:`~flows.orchestration.forms.Forms` by :func:`build_inspection_flow` when `duban up` serves.
+"""
+
+# No `from __future__ import annotations` here: the flow takes its parameter type from the forms it is built
+# with, and Prefect reads a flow's signature at run time, which needs it as an object.
 
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
 from config.settings import get_settings
@@ -17,7 +22,7 @@ from flows.ops.inspections import (
     run_inspection,
     status_board,
 )
-from flows.orchestration.forms import ReportPeriod, value_of
+from flows.orchestration.forms import Forms, value_of
 from models.dates import now as clock_now
 
 
@@ -39,21 +44,28 @@ def inspection_task(period: str) -> dict[str, Any]:
             "rectifications": result.get("rectifications", 0)}
 
 
-@flow(name="inspection",
-      description="专项督查:按评分细则对各镇(街道)和部门打分排名,生成通报,通知各单位,红灯单位限期整改。")
-def inspection_flow(period: ReportPeriod | None = None, only_if_due: bool = False) -> dict[str, Any]:
-    """Inspect the report period ``period`` (default: the one whose inspection is due).
+def build_inspection_flow(forms: Forms) -> Flow[..., dict[str, Any]]:
+    """The `inspection` flow, its period a dropdown of the report periods in ``forms``."""
+    ReportPeriod: Any = forms.ReportPeriod  # an enum built from the plan (or str): Any to the type checker
 
-    Scheduled daily with ``only_if_due``: it does nothing unless an inspection falls due.
-    """
-    ctx, now = engine_context(), clock_now()
-    chosen = value_of(period) if period is not None else due_inspection_period(ctx, now)
-    if chosen is None and not only_if_due:
-        chosen = latest_report_period(ctx, now)
-    if chosen is None:
-        get_run_logger().info("no inspection is due")
-        return {"ran": False}
-    return {"ran": True, **inspection_task(chosen)}
+    @flow(name="inspection",
+          description="专项督查:按评分细则对各镇(街道)和部门打分排名,生成通报,通知各单位,红灯单位限期整改。")
+    def inspection_flow(period: ReportPeriod | None = None,
+                        only_if_due: bool = False) -> dict[str, Any]:
+        """Inspect the report period ``period`` (default: the one whose inspection is due).
+
+        Scheduled daily with ``only_if_due``: it does nothing unless an inspection falls due.
+        """
+        ctx, now = engine_context(), clock_now()
+        chosen = value_of(period) if period is not None else due_inspection_period(ctx, now)
+        if chosen is None and not only_if_due:
+            chosen = latest_report_period(ctx, now)
+        if chosen is None:
+            get_run_logger().info("no inspection is due")
+            return {"ran": False}
+        return {"ran": True, **inspection_task(chosen)}
+
+    return inspection_flow
 
 
 @task(name="status-board-artifact")

@@ -1,4 +1,5 @@
-"""`duban up`: start a local Prefect server, wait until it is healthy, serve every deployment.
+"""`duban up`: start a local Prefect server, wait until it is healthy, serve every deployment (and rebuild the
+forms' deployments when the plan or its report periods change, see :mod:`flows.orchestration.serving`).
 
 Ctrl-C (or SIGTERM) stops the serving loop and then the server this command started.
 """
@@ -128,13 +129,12 @@ def run_up(settings: Settings) -> None:
     try:
         catcher = _start_mail_catcher(settings)
         apply_client_env(settings)
-        from prefect import serve
+        from flows.orchestration.serving import serve
 
-        from flows.orchestration.deployments import all_deployments
+        def ready(count: int) -> None:
+            print(f"duban: UI at {url} — serving {count} deployments; Ctrl-C stops.", flush=True)
 
-        deployments = all_deployments()
-        print(f"duban: UI at {url} — serving {len(deployments)} deployments; Ctrl-C stops.", flush=True)
-        serve(*deployments, pause_on_shutdown=False, print_starting_message=False)
+        asyncio.run(serve(settings, ready=ready))
     except BaseException as exc:  # noqa: BLE001 - Ctrl-C reaches us wrapped in an exception group
         if not _is_interrupt(exc):
             raise

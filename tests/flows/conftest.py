@@ -18,18 +18,6 @@ import sqlalchemy as sa
 
 from tests.conftest import IN_CI, PG_ADMIN_URL, _pg_reachable, drop_pg_database, new_pg_database
 
-# The UI forms read their dropdown choices from the database when flows.orchestration.forms is first imported. Import
-# it now, with no database, so that every flow test sees the same plain-text fields whatever the
-# developer's ./var holds; tests/flows/orchestration/test_forms.py checks the dropdowns built from a loaded plan.
-_saved_url = os.environ.get("DUBAN_DATABASE_URL")
-os.environ["DUBAN_DATABASE_URL"] = "sqlite:////nonexistent/duban-forms.db"
-import flows.orchestration.forms  # noqa: E402,F401
-
-if _saved_url is None:
-    os.environ.pop("DUBAN_DATABASE_URL")
-else:
-    os.environ["DUBAN_DATABASE_URL"] = _saved_url
-
 PREFECT_QUIET = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",

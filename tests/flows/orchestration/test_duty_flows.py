@@ -18,9 +18,17 @@ import sqlalchemy as sa
 from flows.ops.commands import engine_for, init_database, load_plan_path
 from flows.ops.engine import engine_context, generate, run_sweep
 from models.dates import FixedClock, use_clock
+from models.records.choices import Choices
 from tests.conftest import SEED_PLAN
 
 TZ = dt.timezone(dt.timedelta(hours=8))
+
+
+def free_text_forms() -> Any:
+    """The forms with free-text fields (built with no choices), as the flows are called directly here."""
+    from flows.orchestration.forms import build_forms
+
+    return build_forms(Choices())
 
 
 def at(y: int, m: int, d: int, hh: int = 9, mm: int = 30) -> dt.datetime:
@@ -77,9 +85,13 @@ def test_plan_schedules_fall_on_the_right_2016_dates_in_shanghai(seeded: str) ->
 
 
 def test_report_window_then_a_submitted_report_stops_the_ladder(seeded: str) -> None:
-    from flows.orchestration.duties import progress_reports_flow, submit_progress_report_flow
-    from flows.orchestration.forms import Actual, ProgressReportForm, Project
+    from flows.orchestration.duties import build_progress_reports_flow, build_submit_progress_report_flow
+    from flows.orchestration.forms import Project
 
+    forms = free_text_forms()
+    progress_reports_flow = build_progress_reports_flow(forms)
+    submit_progress_report_flow = build_submit_progress_report_flow(forms)
+    Actual, ProgressReportForm = forms.Actual, forms.ProgressReportForm
     with use_clock(FixedClock(at(2016, 5, 23))):
         opened = progress_reports_flow(period="2016-06-05")
         again = progress_reports_flow(period="2016-06-05")
@@ -172,9 +184,11 @@ def test_target_split_asks_again_on_invalid_input_then_stores_and_notifies(seede
 
 
 def test_meeting_invites_members_and_its_action_items_are_chased(seeded: str) -> None:
-    from flows.orchestration.duties import joint_meeting_flow, record_meeting_minutes_flow
-    from flows.orchestration.forms import ActionItemForm, MinutesForm
+    from flows.orchestration.duties import build_record_meeting_minutes_flow, joint_meeting_flow
 
+    forms = free_text_forms()
+    record_meeting_minutes_flow = build_record_meeting_minutes_flow(forms)
+    ActionItemForm, MinutesForm = forms.ActionItemForm, forms.MinutesForm
     with use_clock(FixedClock(at(2016, 6, 13))):
         convened = joint_meeting_flow(starts_at=at(2016, 6, 20), place="市政府第一会议室")
     assert convened["invitations"] == 16  # 15 member departments + the coordinator
@@ -196,10 +210,13 @@ def test_meeting_invites_members_and_its_action_items_are_chased(seeded: str) ->
 
 
 def test_inspection_ranks_circulates_and_rectifies_once(seeded: str) -> None:
-    from flows.orchestration.duties import submit_progress_report_flow
-    from flows.orchestration.forms import ProgressReportForm
-    from flows.orchestration.inspection import inspection_flow
+    from flows.orchestration.duties import build_submit_progress_report_flow
+    from flows.orchestration.inspection import build_inspection_flow
 
+    forms = free_text_forms()
+    submit_progress_report_flow = build_submit_progress_report_flow(forms)
+    inspection_flow = build_inspection_flow(forms)
+    ProgressReportForm = forms.ProgressReportForm
     for name, day in (("镇隆镇", 3), ("水口镇", 6), ("丁堡镇", 8)):  # on time, on the day, late
         with use_clock(FixedClock(at(2016, 6, day))):
             submit_progress_report_flow(report=ProgressReportForm(locality=name, period="2016-06-05"))
