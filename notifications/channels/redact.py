@@ -32,7 +32,8 @@ from urllib.parse import quote, quote_plus, unquote, unquote_plus
 MASK = "****"
 MIN_SECRET_LEN = 4  # shorter fragments would mangle ordinary words; real keys and passwords are longer
 
-# Schemes whose host is a host name and whose path is an address: only passwords and parameters are secret.
+# Schemes whose host is a real host name: their password, parameters and generated-looking path segments are
+# secret. Mail: the path is the recipients. Every other scheme is a vendor's, whose "host" is usually its key.
 WEB_SCHEMES = frozenset({"http", "https", "json", "jsons", "form", "forms", "xml", "xmls", "apprise", "apprises"})
 MAIL_SCHEMES = frozenset({"mailto", "mailtos"})
 
@@ -50,6 +51,8 @@ _URL_IN_TEXT = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://[^
 _TRAILING = ".,;:)]}"
 # name=value outside a URL, e.g. "hint: [key=…]" in a vendor reply or "…/send?key=…" in a requests error.
 _PAIR_IN_TEXT = re.compile(r"(?<![\w%+.-])([+:-]?[A-Za-z][\w.-]{0,40})=([^\s&'\"<>,;)\]}]+)")
+# "name": "value" in a JSON text, e.g. a vendor's {"access_token": "…"} reply quoted in a debug line.
+_JSON_PAIR_IN_TEXT = re.compile(r'"([+:-]?[A-Za-z][\w.-]{0,40})"(\s*:\s*)"([^"\\]*)"')
 _ALREADY_MASKED = re.compile(r"\*{4}|^.?\.\.\..?$")  # ours, or Apprise's "W...3"
 
 
@@ -223,11 +226,22 @@ def _redact_pair(match: re.Match[str]) -> str:
     return f"{name}={MASK}"
 
 
+def _redact_json_pair(match: re.Match[str]) -> str:
+    name, colon, value = match.groups()
+    if not is_secret_name(name) or _masked(value):
+        return match.group(0)
+    return f'"{name}"{colon}"{MASK}"'
+
+
 def redact_text(text: str) -> str:
-    """Free text with every URL in it redacted and every ``secret-name=value`` pair masked."""
-    if "=" not in text and "://" not in text:
-        return text
-    return _PAIR_IN_TEXT.sub(_redact_pair, _URL_IN_TEXT.sub(_redact_url_in_text, text))
+    """Free text with every URL in it redacted and every ``secret-name=value`` (or JSON) pair masked."""
+    if "://" in text:
+        text = _URL_IN_TEXT.sub(_redact_url_in_text, text)
+    if "=" in text:
+        text = _PAIR_IN_TEXT.sub(_redact_pair, text)
+    if '":' in text or '" :' in text:
+        text = _JSON_PAIR_IN_TEXT.sub(_redact_json_pair, text)
+    return text
 
 
 class Scrubber:

@@ -129,6 +129,10 @@ class TestText:
     def test_vendor_reply_quoting_a_key(self) -> None:
         assert redact_text("invalid webhook url, hint: [key=abcd1234]") == "invalid webhook url, hint: [key=****]"
 
+    def test_a_json_reply_with_a_runtime_token(self) -> None:
+        reply = '{"errcode": 0, "errmsg": "ok", "access_token": "runtimeTok0123", "expires_in": 7200}'
+        assert redact_text(reply) == '{"errcode": 0, "errmsg": "ok", "access_token": "****", "expires_in": 7200}'
+
 
 class TestScrubber:
     def test_replaces_longest_first(self) -> None:
