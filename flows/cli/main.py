@@ -143,7 +143,8 @@ def notify_test(
     tag: str = typer.Option(..., "--tag", help="Whom to send to: role-coordinator, or unit-<code>+role-handler."),
 ) -> None:
     """Send one test message through the configured contacts and print each target's result (masked)."""
-    from flows.ops.delivery import contacts_sender
+    from flows.ops.delivery import contacts_sender, target_lines
+    from notifications.channels.redact import scrub
     from notifications.delivery.dispatch import Job
     from notifications.messages.render import render_test_message
 
@@ -151,10 +152,10 @@ def notify_test(
     key = "+".join(t.strip() for t in tag.replace(",", "+").split("+") if t.strip())
     outcome = sender.send(Job(outbox_id=0, recipient=key, role="test", stage="test", level=0,
                               message=render_test_message()))
-    for t in outcome.targets:
-        typer.echo(f"{'ok  ' if t.ok else 'FAIL'} {t.service:<10} {t.url}  {t.detail}".rstrip())
+    for line in target_lines(outcome):
+        typer.echo(line)
     if outcome.error or not outcome.targets or not all(t.ok for t in outcome.targets):
-        raise DubanError(outcome.error or f"the test message to {key} was not delivered to every target")
+        raise DubanError(scrub(outcome.error) or f"the test message to {key} was not delivered to every target")
 
 
 @app.command()

@@ -3,19 +3,28 @@
 With ``DUBAN_CONTACTS`` unset, `duban up` starts an SMTP catcher on 127.0.0.1 that stores every
 message under ``<var_dir>/mail/`` and writes ``<var_dir>/contacts.yaml`` routing every tag of every
 unit there, so a newcomer sees real messages flowing before anyone configures WeChat.
+
+What this module hands to a screen or an artifact (a target's result, an outbox error) goes through
+:func:`notifications.channels.redact.scrub` once more: the sender already masked it, this keeps a secret
+out even of text that reached the database some other way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from config.settings import Settings, get_settings
 from flows.ops.commands import engine_for
+from models.dates import to_local
 from models.db import session_scope
 from models.errors import NotificationError
 from models.records.units import unit_codes
 from notifications.channels.contacts import Contacts, default_contacts_yaml
+from notifications.channels.redact import scrub
 from notifications.channels.router import ContactsSender
+from notifications.delivery.dispatch import Outcome
 
 
 def mail_dir(settings: Settings) -> Path:
@@ -53,3 +62,19 @@ def contacts_sender(settings: Settings | None = None) -> ContactsSender:
     local = settings is None or settings.contacts is None
     # The local catcher needs no politeness gap; vendor bots allow ~20 messages a minute.
     return ContactsSender(Contacts.from_file(path), min_gap_seconds=0.0 if local else 3.0)
+
+
+def target_lines(outcome: Outcome) -> list[str]:
+    """One line per target of a send, for the terminal: ``ok   mailto  <masked URL>  delivered``."""
+    return [f"{'ok  ' if t.ok else 'FAIL'} {t.service:<10} {scrub(t.url)}  {scrub(t.detail)}".rstrip()
+            for t in outcome.targets]
+
+
+def recent_messages_table(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The `recent-messages` artifact's rows (Chinese headers) from :func:`recent_messages` rows."""
+    return [
+        {"时间": to_local(r["sent_at"]).strftime("%Y-%m-%d %H:%M") if r["sent_at"] else "—",
+         "状态": r["status"], "阶段": r["stage"], "级别": r["level"], "收件标签": r["recipient"],
+         "标题": scrub(r["title"]), "尝试次数": r["attempts"], "错误": scrub(r["last_error"])}
+        for r in rows
+    ]

@@ -14,7 +14,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
 from config.settings import get_settings
-from flows.ops.delivery import contacts_sender
+from flows.ops.delivery import contacts_sender, recent_messages_table
 from flows.ops.engine import engine_context, generate, run_dispatch, run_sweep
 from models.dates import now as clock_now
 from models.dates import to_local
@@ -66,16 +66,10 @@ def dispatch_task(as_of: dt.datetime) -> dict[str, Any]:
 
 @task(name="recent-messages-artifact")
 def recent_messages_task() -> int:
-    """Refresh the `recent-messages` table artifact."""
+    """Refresh the `recent-messages` table artifact (errors scrubbed of secrets)."""
     ctx = engine_context()
     with session_scope(ctx.engine) as session:
-        rows = recent_messages(session=session, limit=50)
-    table = [
-        {"时间": to_local(r["sent_at"]).strftime("%Y-%m-%d %H:%M") if r["sent_at"] else "—",
-         "状态": r["status"], "阶段": r["stage"], "级别": r["level"], "收件标签": r["recipient"],
-         "标题": r["title"] or "", "尝试次数": r["attempts"], "错误": r["last_error"] or ""}
-        for r in rows
-    ]
+        table = recent_messages_table(recent_messages(session=session, limit=50))
     create_table_artifact(key="recent-messages", table=table, description="最近发送的督办消息(最新在前)")
     return len(table)
 

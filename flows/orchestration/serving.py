@@ -20,6 +20,7 @@ from config.settings import Settings
 from flows.orchestration.deployments import ServedDeployment, all_deployments, plan_or_none
 from flows.orchestration.forms import build_forms, current_choices
 from models.records.choices import Choices
+from notifications.channels.redact import scrub
 
 CHECK_EVERY_S = 60.0  # how often the serving process looks for a new plan or new report periods
 
@@ -79,7 +80,7 @@ class Serving:
                 try:
                     applied = await self.refresh()
                 except Exception as exc:  # noqa: BLE001 - a failed check must not stop serving; the next one retries
-                    print(f"duban: could not check the plan for changes ({exc}); trying again in "
+                    print(f"duban: could not check the plan for changes ({scrub(str(exc))}); trying again in "
                           f"{check_every:.0f} s", flush=True)
                     continue
                 if applied:

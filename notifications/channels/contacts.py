@@ -24,6 +24,7 @@ import yaml
 from models import enums
 from models.enums import ROLE_TAG_PREFIX, UNIT_TAG_PREFIX, Role, recipient_key
 from models.errors import NotificationError
+from notifications.channels.redact import redact_url, register_secrets, secrets_of
 
 # Every role a contact may carry; "fallback" is the channel that tells the coordinator a message could not be
 # delivered. Tuples in Role's order, not sets: the default contacts file lists them in this order.
@@ -41,6 +42,8 @@ def make_asset() -> apprise.AppriseAsset:
     ``app_id`` stays ASCII (a non-ASCII one breaks HTTP plugins); Chinese goes in ``app_desc``.
     ``allow_templates=False``: a contact is a concrete URL, never a pending ``{{var}}`` template.
     ``async_mode=False``: we notify one target at a time on the caller's thread.
+    ``storage_mode="memory"``: plugins cache credentials (WeCom's access token) in Apprise's persistent
+    store; it never goes to disk.
     """
     return apprise.AppriseAsset(
         app_id=APP_ID,
@@ -48,6 +51,7 @@ def make_asset() -> apprise.AppriseAsset:
         app_url="https://github.com/duban",
         allow_templates=False,
         async_mode=False,
+        storage_mode="memory",
     )
 
 
@@ -146,12 +150,17 @@ def _mask_config_message(message: str) -> str:
 
 
 class Contacts:
-    """The configured contacts (Apprise servers), loaded once from an Apprise YAML file."""
+    """The configured contacts (Apprise servers), loaded once from an Apprise YAML file.
+
+    Loading them teaches :func:`notifications.channels.redact.scrub` every secret they hold, so no text
+    of this process (results, errors, log records) shows one.
+    """
 
     def __init__(self, servers: list[Any], *, source: str, asset: apprise.AppriseAsset) -> None:
         self._servers = list(servers)
         self.source = source
         self.asset = asset
+        register_secrets(secret for server in self._servers for secret in secrets_of(server))
 
     @classmethod
     def from_file(cls, path: Path | str, *, asset: apprise.AppriseAsset | None = None) -> Contacts:
@@ -209,7 +218,7 @@ class Contacts:
 
     def masked_urls(self, recipient: Recipient) -> list[str]:
         """The matching contacts' URLs with keys and passwords masked, safe to log and show."""
-        return [str(s.url(privacy=True)) for s in self.targets_for(recipient)]
+        return [redact_url(str(s.url(privacy=True))) for s in self.targets_for(recipient)]
 
     def __len__(self) -> int:
         return len(self._servers)

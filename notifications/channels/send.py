@@ -5,7 +5,9 @@ Honest means three things Apprise 2.0 does not do on its own (docs/platform-note
 * a recipient no contact matches is a failure, not a silent success (routing: :mod:`notifications.channels.contacts`);
 * WeCom/DingTalk/Feishu/Lark/ServerChan bots answer a rejected message with HTTP 200 and a JSON error
   code, which Apprise reports as SUCCESS: we read the vendor's reply ourselves (:class:`_RequestsTap`);
-* no key or password from the contacts file reaches a result, an error or a log line (:class:`Scrubber`).
+* no key or password from the contacts file reaches a result, an error or a log line: every URL and detail
+  goes through :mod:`notifications.channels.redact` (:func:`~notifications.channels.redact.redact_url`,
+  :func:`~notifications.channels.redact.scrub`).
 
 Retries are not ours here and not Apprise's (no ``?retry=``): the durable outbox retries a failed row.
 """
@@ -15,21 +17,20 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import quote, unquote
 
 import apprise
 import requests
 
 from notifications.channels.contacts import Contacts, Recipient, quiet_apprise_logging
+from notifications.channels.redact import redact_url, scrub
 from notifications.messages.render import truncation_marker
 
 _log = logging.getLogger(__name__)
@@ -65,89 +66,6 @@ class SendOutcome:
     ok: bool
     targets: list[TargetResult] = field(default_factory=list)
     error: str | None = None
-
-
-# --- secrets -------------------------------------------------------------------------------------
-
-_SPLIT = re.compile(r"[/:@?&=#,;\s]+")
-MIN_SECRET_LEN = 4  # shorter fragments would mangle ordinary words; real keys and passwords are longer
-
-
-def secrets_of(server: Any) -> set[str]:
-    """Secret-looking strings of one configured server.
-
-    Two sources, because neither alone is complete: the values of the plugin's ``private`` template tokens
-    (bot keys, tokens, passwords, as the plugin holds them), and every URL fragment that
-    ``url(privacy=True)`` hides compared to ``url(privacy=False)``.
-    """
-    found: set[str] = set()
-    for name, spec in getattr(server, "template_tokens", {}).items():
-        if isinstance(spec, dict) and spec.get("private"):
-            value = getattr(server, name, None)
-            if isinstance(value, str):
-                found.add(value)
-    try:
-        full, masked = unquote(str(server.url(privacy=False))), unquote(str(server.url(privacy=True)))
-    except Exception:  # noqa: BLE001 - a plugin that cannot print its URL just contributes its tokens
-        full = masked = ""
-    found |= set(_SPLIT.split(full)) - set(_SPLIT.split(masked))
-    found = {s for s in found if len(s) >= MIN_SECRET_LEN}
-    return found | {quote(s, safe="") for s in found}
-
-
-class Scrubber:
-    """Replaces every known secret in a text with ``****``."""
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self._secrets: set[str] = set()
-        self._ordered: list[str] = []
-        self._lock = threading.Lock()
-        self.add(secrets)
-
-    def add(self, secrets: Iterable[str]) -> None:
-        with self._lock:
-            self._secrets |= {s for s in secrets if len(s) >= MIN_SECRET_LEN}
-            # Longest first, so a secret that contains another is replaced whole.
-            self._ordered = sorted(self._secrets, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self._ordered:
-            if secret in text:
-                text = text.replace(secret, "****")
-        return text
-
-
-class _ScrubFilter(logging.Filter):
-    """Scrubs a logger's records (Apprise's quote rejected keys and vendor replies; urllib3's, request URLs)."""
-
-    def __init__(self, scrub: Scrubber) -> None:
-        super().__init__()
-        self.scrub = scrub
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = self.scrub(message)
-        if clean != message:
-            record.msg, record.args = clean, None
-        return True
-
-
-_GLOBAL_SCRUB = Scrubber()
-_filter_lock = threading.Lock()
-
-
-# Logger filters see only records logged on that very logger: name the ones that print URLs.
-SCRUBBED_LOGGERS = ("apprise", "urllib3.connectionpool")
-
-
-def _install_log_scrubbing(secrets: Iterable[str]) -> None:
-    """Defence in depth behind :func:`quiet_apprise_logging`, should someone turn DEBUG back on."""
-    _GLOBAL_SCRUB.add(secrets)
-    with _filter_lock:
-        for name in SCRUBBED_LOGGERS:
-            logger = logging.getLogger(name)
-            if not any(isinstance(f, _ScrubFilter) for f in logger.filters):
-                logger.addFilter(_ScrubFilter(_GLOBAL_SCRUB))
 
 
 # --- the vendor reply ----------------------------------------------------------------------------
@@ -273,19 +191,15 @@ class AppriseSender:
         quiet_apprise_logging()
         if min_gap_seconds is not None and min_gap_seconds < 0:
             raise ValueError(f"min_gap_seconds must be >= 0, got {min_gap_seconds}")
-        self.contacts = contacts
-        secrets: set[str] = set()
+        self.contacts = contacts  # Contacts taught redact.scrub their secrets
         for server in contacts.servers:
             # The durable outbox retries; Apprise's in-memory ?retry= would be lost in a crash and would
             # multiply sends behind the outbox's back.
             server.retry = 0
             if min_gap_seconds is not None:
                 server.request_rate_per_sec = float(min_gap_seconds)
-            secrets |= secrets_of(server)
             if _service_of(str(server.url(privacy=True))) in VENDOR_REPLY_KEYS:
                 tap_plugin(server)
-        self.scrub = Scrubber(secrets)
-        _install_log_scrubbing(secrets)
 
     def send(
         self, recipient: Recipient, title: str, body: str, attachments: Sequence[Path] = ()
@@ -309,7 +223,7 @@ class AppriseSender:
         return SendOutcome(ok=not failed, targets=results, error=summary)
 
     def _send_one(self, server: Any, title: str, body: str, attachments: list[Path]) -> TargetResult:
-        masked = str(server.url(privacy=True))
+        masked = redact_url(str(server.url(privacy=True)))
         service = _service_of(masked)
         notes: list[str] = []
         if service in BYTE_LIMITED_SERVICES:
@@ -362,7 +276,7 @@ class AppriseSender:
         return messages[-1] if messages else f"failed ({outcome.status.name})"
 
     def _result(self, url: str, service: str, ok: bool, detail: str) -> TargetResult:
-        result = TargetResult(url=self.scrub(url), service=service, ok=ok, detail=self.scrub(detail))
+        result = TargetResult(url=scrub(url), service=service, ok=ok, detail=scrub(detail))
         level = logging.INFO if ok else logging.WARNING
         _log.log(level, "%s %s: %s", result.url, "ok" if ok else "failed", result.detail)
         return result

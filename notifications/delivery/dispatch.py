@@ -27,6 +27,7 @@ from models.rules.calendar import Due, WorkingCalendar, WorkingHours, next_send_
 from models.rules.ladder import EscalationSpec, step_at
 from models.tables.engine import Obligation, Outbox
 from models.tables.plan import Duty, Plan, Unit
+from notifications.channels.redact import scrub
 from notifications.delivery.outbox import RetryPolicy, TargetOutcome, claim, record_attempt, supersede_stale
 from notifications.messages.render import MessageContext, RenderedMessage, render, render_failure_report
 
@@ -213,7 +214,7 @@ def dispatch_once(
             try:
                 outcome = sender.send(job)
             except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the row: record and retry
-                outcome = Outcome(targets=(), error=f"{type(exc).__name__}: {exc}"[:500])
+                outcome = Outcome(targets=(), error=scrub(f"{type(exc).__name__}: {exc}")[:500])
         with session_scope(engine) as session:
             status = record_attempt(session=session, row=row, worker=worker, targets=outcome.targets,
                                     error=outcome.error, now=now, policy=policy, cal=cal, hours=hours)

@@ -24,6 +24,7 @@ from models.db import AwareDateTime
 from models.enums import OutboxStatus, Role, SystemStage, recipient_key
 from models.rules.calendar import WorkingCalendar, WorkingHours, next_send_time
 from models.tables.engine import Delivery, Outbox
+from notifications.channels.redact import scrub
 
 FALLBACK_RECIPIENT = recipient_key(Role.FALLBACK)
 _TS = AwareDateTime()
@@ -106,15 +107,15 @@ def record_attempt(
     ok = error is None and bool(targets) and all(t.ok for t in targets)
     if targets:
         session.execute(sa.insert(Delivery.__table__), [  # type: ignore[attr-defined]
-            {"outbox_id": row.id, "attempt": row.attempts, "at": now, "url": t.url, "service": t.service,
-             "ok": t.ok, "detail": t.detail[:2000]}
+            {"outbox_id": row.id, "attempt": row.attempts, "at": now, "url": scrub(t.url), "service": t.service,
+             "ok": t.ok, "detail": scrub(t.detail)[:2000]}
             for t in targets
         ])
     status: OutboxStatus
     if ok:
         status, next_at, last_error = OutboxStatus.SENT, row.next_attempt_at, None
     else:
-        last_error = error or "; ".join(f"{t.service}: {t.detail}" for t in targets if not t.ok) or "failed"
+        last_error = scrub(error or "; ".join(f"{t.service}: {t.detail}" for t in targets if not t.ok)) or "failed"
         if row.attempts >= policy.max_attempts:
             status, next_at = OutboxStatus.FAILED, row.next_attempt_at
         else:
@@ -150,7 +151,7 @@ def queue_failure_report(
         "SELECT DISTINCT url FROM delivery WHERE outbox_id = :id"), {"id": row.id})]
     payload = json.dumps({
         "unit_name": unit_name, "role": row.role, "subject": row.title or row.stage_key,
-        "target": "、".join(targets) or row.recipient, "error": error[:500], "attempts": row.attempts,
+        "target": "、".join(targets) or row.recipient, "error": scrub(error)[:500], "attempts": row.attempts,
         "coordinator": coordinator,
     }, ensure_ascii=False)
     insert_ignore(session, {

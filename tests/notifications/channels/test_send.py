@@ -21,12 +21,11 @@ from apprise.plugins.wecombot import NotifyWeComBot
 
 from notifications.channels.contacts import Contacts, Recipient, default_contacts_yaml
 from notifications.channels.mailcatcher import MailCatcher
+from notifications.channels.redact import Scrubber, secrets_of
 from notifications.channels.send import (
     WECOM_TEXT_LIMIT,
     AppriseSender,
-    Scrubber,
     SendOutcome,
-    secrets_of,
     tap_plugin,
     trim_utf8,
 )
