@@ -23,14 +23,14 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.plan.breakdown import HEADERS, TARGET_HEADERS, breakdown_rows, target_rows
 from models.plan.schema import PlanSpec
+from notifications.documents.cells import TABLE_BORDER, print_landscape_a4, save_workbook, write_header_row
 from notifications.documents.cells import put as _put
-from notifications.documents.cells import save_workbook
 
 # --- User-facing text (Chinese) -------------------------------------------------------------------
 SHEET_ITEMS = "任务分解表"
@@ -51,9 +51,6 @@ XLSX_WIDTHS = (10, 28, 16, 30, 18, 70)  # characters, per column of COLUMNS
 TARGET_WIDTHS = (8, 48, 10, 10, 8)
 DOCX_WIDTHS_MM = (18, 42, 28, 42, 30, 97)  # 257 mm: A4 landscape less 20 mm margins
 TARGET_DOCX_WIDTHS_MM = (20, 140, 30, 30, 20)
-HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-THIN = Side(style="thin", color="808080")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
@@ -93,25 +90,17 @@ def _title_block(ws: Worksheet, title: str, subtitle: str, width: int) -> None:
 
 def _table(ws: Worksheet, headers: tuple[str, ...], rows: list[tuple[object, ...]], widths: tuple[int, ...]) -> None:
     """Header on row 3, data below; frozen, wrapped, boxed, printed landscape A4 with the header repeated."""
-    for col, (header, width) in enumerate(zip(headers, widths, strict=True), start=1):
-        cell = _put(ws, 3, col, header)
-        cell.font = Font(name=FONT_HEADING, bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = CENTRE
-        cell.border = BOX
+    write_header_row(ws, 3, headers, font=Font(name=FONT_HEADING, bold=True), alignment=CENTRE)
+    for col, (_, width) in enumerate(zip(headers, widths, strict=True), start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     for r, values in enumerate(rows, start=4):
         for col, value in enumerate(values, start=1):
             cell = _put(ws, r, col, value)
             cell.alignment = WRAP_TOP
-            cell.border = BOX
+            cell.border = TABLE_BORDER
     ws.freeze_panes = "A4"
     ws.print_title_rows = "3:3"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_landscape_a4(ws)
     ws.print_options.horizontalCentered = True
 
 

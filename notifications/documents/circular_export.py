@@ -33,14 +33,21 @@ from docx.shared import Mm, Pt, RGBColor
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.marker import DataPoint
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.enums import ScoreLight
 from models.rules.scoring import Score
+from notifications.documents.cells import (
+    CENTRED,
+    TABLE_BORDER,
+    TITLE_FONT,
+    print_landscape_a4,
+    save_workbook,
+    write_header_row,
+)
 from notifications.documents.cells import put as _put
-from notifications.documents.cells import save_workbook
 from notifications.messages.circular import circular_markdown, circular_table
 
 # --- User-facing text (Chinese) -------------------------------------------------------------------
@@ -361,30 +368,24 @@ def write_circular_xlsx(*, period_label: str, scores: list[Score], path: Path | 
     ws.title = SHEET
     columns = list(rows[0]) if rows else []
     title = _put(ws, 1, 1, XLSX_TITLE.format(period_label=period_label))
-    title.font = Font(bold=True, size=14)
-    title.alignment = Alignment(horizontal="center")
+    title.font = TITLE_FONT
+    title.alignment = CENTRED
     if columns:
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
-    thin = Side(style="thin", color="808080")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for c, name in enumerate(columns, start=1):
-        cell = _put(ws, 2, c, name)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="D9E1F2")
-        cell.alignment = Alignment(horizontal="center")
-        cell.border = box
+    write_header_row(ws, 2, columns)
+    for c in range(1, len(columns) + 1):
         ws.column_dimensions[get_column_letter(c)].width = 16 if c == 2 else 10
     for r, (row, score) in enumerate(zip(rows, ordered, strict=True), start=3):
         for c, value in enumerate(row.values(), start=1):
             cell = _put(ws, r, c, value)
-            cell.border = box
+            cell.border = TABLE_BORDER
             if isinstance(value, float):
                 cell.number_format = "0.0"
             elif c in (1, len(columns) - 1):  # 排名, 名次变化
-                cell.alignment = Alignment(horizontal="center")
+                cell.alignment = CENTRED
         light = ws.cell(row=r, column=len(columns))
         light.fill = PatternFill("solid", fgColor=LIGHT_FILLS.get(score.light, "FFFFFF"))
-        light.alignment = Alignment(horizontal="center")
+        light.alignment = CENTRED
     if rows:
         ws.freeze_panes = "A3"
         ws.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{2 + len(rows)}"
@@ -392,10 +393,6 @@ def write_circular_xlsx(*, period_label: str, scores: list[Score], path: Path | 
         chart = _chart(ws, ordered, unit_col=2, total_col=4, title=CHART_TITLE.format(period_label=period_label))
         ws.add_chart(chart, f"{get_column_letter(len(columns) + 2)}2")
     ws.row_dimensions[1].height = 24
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_landscape_a4(ws)
     wb.properties.title = XLSX_TITLE.format(period_label=period_label)
     return save_workbook(wb, path)
