@@ -242,6 +242,52 @@ def _word_table(doc: Any, block: Block) -> None:
     _paragraph(doc, line=LINE_PT / 2)
 
 
+def _page_layout(doc: Any) -> None:
+    """A4 portrait with the official margins, the body font as the default, page numbers at the foot."""
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.footer_distance = Mm(20)
+    normal = doc.styles["Normal"]
+    normal.font.name = "Times New Roman"
+    normal.font.size = Pt(BODY_PT)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT_BODY)
+    _page_number(section)
+
+
+def _body(doc: Any, blocks: list[Block]) -> None:
+    """Everything after the 版头: title, addressees, headings, paragraphs, the table, issuer and date."""
+    date_text = next((b.text for b in blocks if b.kind == "date"), "")
+    last: Any = None
+    for block in blocks:
+        if block.kind == "issuer" and last is not None:
+            last.paragraph_format.keep_with_next = True  # the signature never stands alone on a page
+        if block.kind == "title":
+            title = _paragraph(doc, block.text, east_asia=FONT_TITLE, size=TITLE_PT,
+                               align=WD_ALIGN_PARAGRAPH.CENTER, line=36)
+            title.paragraph_format.space_before = Pt(2 * LINE_PT)
+            title.paragraph_format.space_after = Pt(LINE_PT)
+        elif block.kind == "addressee":
+            _paragraph(doc, block.text)
+        elif block.kind == "heading":
+            last = _paragraph(doc, block.text, east_asia=FONT_HEADING, indent=True)
+            last.paragraph_format.keep_with_next = True
+        elif block.kind in ("paragraph", "item"):
+            last = _paragraph(doc, block.text, indent=True)
+        elif block.kind == "table":
+            _word_table(doc, block)
+        elif block.kind == "issuer":
+            _paragraph(doc).paragraph_format.keep_with_next = True
+            p = _paragraph(doc, block.text, align=WD_ALIGN_PARAGRAPH.RIGHT)
+            p.paragraph_format.keep_with_next = True
+            shift = (_text_width(date_text) - _text_width(block.text)) / 2
+            p.paragraph_format.right_indent = Pt(BODY_PT * max(4 + shift, 0))
+        elif block.kind == "date":
+            p = _paragraph(doc, block.text, align=WD_ALIGN_PARAGRAPH.RIGHT)
+            p.paragraph_format.right_indent = Pt(4 * BODY_PT)
+
+
 def write_circular_docx(
     *,
     plan_title: str,
@@ -276,46 +322,10 @@ def write_circular_docx(
                                  rectification_due_on=rectification_due_on)
     path = Path(path)
     doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    section.footer_distance = Mm(20)
-    normal = doc.styles["Normal"]
-    normal.font.name = "Times New Roman"
-    normal.font.size = Pt(BODY_PT)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT_BODY)
-    _page_number(section)
+    _page_layout(doc)
     _header(doc, issuer, doc_number)
     blocks = circular_blocks(markdown, doc_number=doc_number, issuer=issuer)
-    date_text = next((b.text for b in blocks if b.kind == "date"), "")
-    last: Any = None
-    for block in blocks:
-        if block.kind == "issuer" and last is not None:
-            last.paragraph_format.keep_with_next = True  # the signature never stands alone on a page
-        if block.kind == "title":
-            title = _paragraph(doc, block.text, east_asia=FONT_TITLE, size=TITLE_PT,
-                               align=WD_ALIGN_PARAGRAPH.CENTER, line=36)
-            title.paragraph_format.space_before = Pt(2 * LINE_PT)
-            title.paragraph_format.space_after = Pt(LINE_PT)
-        elif block.kind == "addressee":
-            _paragraph(doc, block.text)
-        elif block.kind == "heading":
-            last = _paragraph(doc, block.text, east_asia=FONT_HEADING, indent=True)
-            last.paragraph_format.keep_with_next = True
-        elif block.kind in ("paragraph", "item"):
-            last = _paragraph(doc, block.text, indent=True)
-        elif block.kind == "table":
-            _word_table(doc, block)
-        elif block.kind == "issuer":
-            _paragraph(doc).paragraph_format.keep_with_next = True
-            p = _paragraph(doc, block.text, align=WD_ALIGN_PARAGRAPH.RIGHT)
-            p.paragraph_format.keep_with_next = True
-            shift = (_text_width(date_text) - _text_width(block.text)) / 2
-            p.paragraph_format.right_indent = Pt(BODY_PT * max(4 + shift, 0))
-        elif block.kind == "date":
-            p = _paragraph(doc, block.text, align=WD_ALIGN_PARAGRAPH.RIGHT)
-            p.paragraph_format.right_indent = Pt(4 * BODY_PT)
+    _body(doc, blocks)
     title_block = next((b.text for b in blocks if b.kind == "title"), period_label)
     doc.core_properties.title = title_block
     doc.core_properties.author = issuer
