@@ -14,6 +14,7 @@ so that nobody renames a sheet or types over a header by mistake; anybody may li
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import math
 import os
 import uuid
@@ -21,10 +22,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.workbook.protection import WorkbookProtection
 
+from models.dates import to_utc
 from models.errors import WorkbookError
 from notifications.documents.labels import SHEET_MARKER
 
@@ -47,6 +50,17 @@ TABLE_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 _TABLE_LINE = Side(style="thin", color="808080")
 TABLE_BORDER = Border(left=_TABLE_LINE, right=_TABLE_LINE, top=_TABLE_LINE, bottom=_TABLE_LINE)
 CENTRED = Alignment(horizontal="center")
+
+
+def new_workbook(title: str, made_at: dt.datetime | None = None) -> Workbook:
+    """A new workbook whose file properties name duban as its creator, ``title`` as its title and, when
+    given, ``made_at`` (aware) as when it was created and modified."""
+    wb = Workbook()
+    wb.properties.creator = MARKER_TOOL
+    wb.properties.title = title
+    if made_at is not None:
+        wb.properties.created = wb.properties.modified = to_utc(made_at).replace(tzinfo=None)
+    return wb
 
 
 def safe_text(value: object) -> str:
