@@ -48,6 +48,7 @@ from notifications.documents.cells import (
     write_header_row,
 )
 from notifications.documents.cells import put as _put
+from notifications.documents.word import repeat_header, set_default_font, set_font
 from notifications.messages.circular import circular_markdown, circular_table
 
 # --- User-facing text (Chinese) -------------------------------------------------------------------
@@ -146,15 +147,6 @@ def circular_blocks(markdown: str, *, doc_number: str, issuer: str) -> list[Bloc
 
 # --- Word -------------------------------------------------------------------------------------------
 
-def _font(run: Any, east_asia: str, size: float, *, bold: bool = False, colour: RGBColor | None = None) -> None:
-    run.font.name = "Times New Roman"
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), east_asia)
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    if colour is not None:
-        run.font.color.rgb = colour
-
-
 def _text_width(text: str) -> float:
     """Rough printed width in em: CJK characters are one em, the rest half."""
     return sum(1.0 if ord(ch) >= 0x2E80 else 0.5 for ch in text)
@@ -176,7 +168,7 @@ def _paragraph(doc: Any, text: str = "", *, east_asia: str = FONT_BODY, size: fl
     for part in re.split(r"(\*\*.+?\*\*)", text):
         if part:
             strong = part.startswith("**") and part.endswith("**") and len(part) > 4
-            _font(p.add_run(part[2:-2] if strong else part), east_asia, size, bold=bold or strong, colour=colour)
+            set_font(p.add_run(part[2:-2] if strong else part), east_asia, size, bold=bold or strong, colour=colour)
     return p
 
 
@@ -194,7 +186,7 @@ def _page_number(section: Any) -> None:
     """"— N —" centred in the footer (a PAGE field), 宋体 四号."""
     p = section.footer.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(p.add_run("— "), FONT_PAGE_NUMBER, 14)
+    set_font(p.add_run("— "), FONT_PAGE_NUMBER, 14)
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")
     run = OxmlElement("w:r")
@@ -203,7 +195,7 @@ def _page_number(section: Any) -> None:
     run.append(text)
     field.append(run)
     p._p.append(field)
-    _font(p.add_run(" —"), FONT_PAGE_NUMBER, 14)
+    set_font(p.add_run(" —"), FONT_PAGE_NUMBER, 14)
 
 
 def _header(doc: Any, issuer: str, doc_number: str) -> None:
@@ -225,9 +217,7 @@ def _word_table(doc: Any, block: Block) -> None:
     for r, values in enumerate(block.rows):
         row = table.add_row()
         if r == 0:
-            marker = OxmlElement("w:tblHeader")
-            marker.set(qn("w:val"), "true")
-            row._tr.get_or_add_trPr().append(marker)
+            repeat_header(row)
         for c, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
             if widths:
                 cell.width = Mm(widths[c])
@@ -249,10 +239,7 @@ def _page_layout(doc: Any) -> None:
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     section.footer_distance = Mm(20)
-    normal = doc.styles["Normal"]
-    normal.font.name = "Times New Roman"
-    normal.font.size = Pt(BODY_PT)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT_BODY)
+    set_default_font(doc, FONT_BODY, BODY_PT)
     _page_number(section)
 
 
