@@ -1,6 +1,6 @@
 """The progress-report workbook (进度填报表) a locality fills in and returns.
 
-Layout (the importer, :mod:`notifications.documents.report_import`, relies on it; labels in
+Layout (the importer, :mod:`notifications.documents.report_sheets`, relies on it; labels in
 :mod:`notifications.documents.labels`):
 
 =============  =====================================================================================
