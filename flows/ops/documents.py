@@ -23,11 +23,11 @@ from config.settings import Settings
 from flows.ops.commands import engine_for
 from models.db import require_schema, session_scope
 from models.enums import DutyKind
+from models.errors import ReportError, WorkbookError
 from models.plan.schema import PlanSpec
 from models.plan.store import find_plan, read_plan
 from models.records.obligations import unit_obligation
 from models.records.reports import (
-    ReportError,
     allocations,
     duty_of_kind,
     latest_actuals,
@@ -38,7 +38,6 @@ from models.records.reports import (
 from models.tables.duties import ProgressReport
 from models.tables.plan import Plan
 from notifications.documents import labels as L
-from notifications.documents.cells import WorkbookError
 from notifications.documents.report_import import read_report_workbook
 from notifications.documents.targets_sheet import write_targets_sheet
 from notifications.documents.workbook import write_report_workbook

@@ -327,6 +327,23 @@ def read_plan(code: str | None = None, *, session: Session) -> PlanSpec:
     pid = plan.id
     units = list(session.exec(select(Unit).where(Unit.plan_id == pid).order_by(col(Unit.position))))
     name = {u.id: u.name for u in units}
+    indicators, targets = _read_indicators(session, pid)
+    return PlanSpec(
+        code=plan.code, title=plan.title, notice_title=plan.notice_title, doc_number=plan.doc_number,
+        issuer=plan.issuer, issued_on=plan.issued_on,
+        period=Period(start=plan.period_start, end=plan.period_end),
+        coordinator=plan.coordinator, leader=plan.leader,
+        units=[UnitSpec(name=u.name, code=u.code, kind=u.kind) for u in units if u.kind not in LOCALITY_KINDS],
+        localities=[UnitSpec(name=u.name, code=u.code, kind=u.kind) for u in units if u.kind in LOCALITY_KINDS],
+        indicators=indicators,
+        targets=targets,
+        items=_read_items(session, pid, name),
+        duties=_read_duties(session, pid, name),
+    )
+
+
+def _read_items(session: Session, pid: int | None, name: dict[int | None, str]) -> list[ItemSpec]:
+    """The plan's items in order, each with its lead, cooperating and locality units (``name``: unit id → name)."""
     items = list(session.exec(select(Item).where(Item.plan_id == pid).order_by(col(Item.position))))
     assigns = list(
         session.exec(
@@ -338,23 +355,6 @@ def read_plan(code: str | None = None, *, session: Session) -> PlanSpec:
     by_item: dict[int | None, list[ItemAssignment]] = {}
     for a in assigns:
         by_item.setdefault(a.item_id, []).append(a)
-    inds = list(session.exec(select(Indicator).where(Indicator.plan_id == pid).order_by(col(Indicator.position))))
-    ind_code = {i.id: i.code for i in inds}
-    targets = list(
-        session.exec(
-            select(Target).where(col(Target.indicator_id).in_(list(ind_code))).order_by(col(Target.id))
-        )
-    )
-    duties = list(session.exec(
-        select(Duty).where(Duty.plan_id == pid, col(Duty.system).is_(False)).order_by(col(Duty.position))
-    ))
-    members = list(
-        session.exec(
-            select(DutyMember)
-            .where(col(DutyMember.duty_id).in_([d.id for d in duties]))
-            .order_by(col(DutyMember.position))
-        )
-    )
 
     def item_spec(it: Item) -> ItemSpec:
         rows = by_item.get(it.id, [])
@@ -367,35 +367,52 @@ def read_plan(code: str | None = None, *, session: Session) -> PlanSpec:
             relevant_localities=locs if it.locality_scope is LocalityScope.RELEVANT else [],
         )
 
-    return PlanSpec(
-        code=plan.code, title=plan.title, notice_title=plan.notice_title, doc_number=plan.doc_number,
-        issuer=plan.issuer, issued_on=plan.issued_on,
-        period=Period(start=plan.period_start, end=plan.period_end),
-        coordinator=plan.coordinator, leader=plan.leader,
-        units=[UnitSpec(name=u.name, code=u.code, kind=u.kind) for u in units if u.kind not in LOCALITY_KINDS],
-        localities=[UnitSpec(name=u.name, code=u.code, kind=u.kind) for u in units if u.kind in LOCALITY_KINDS],
-        indicators=[
-            IndicatorSpec(code=i.code, name=i.name, unit=i.unit, aggregation=i.aggregation,
-                          parent=ind_code.get(i.parent_id) if i.parent_id else None)
-            for i in inds
-        ],
-        targets=[
-            TargetSpec(
-                indicator=ind_code[t.indicator_id], year=t.year, value=t.value, comparator=t.comparator,
-                baseline=Baseline(year=t.baseline_year, value=t.baseline_value)
-                if t.baseline_year is not None and t.baseline_value is not None else None,
-                wording=t.wording,
-            )
-            for t in targets
-        ],
-        items=[item_spec(it) for it in items],
-        duties=[
-            DutySpec(
-                code=d.code, kind=d.kind, clause=d.clause, title=d.title, text=d.text, owner=name[d.owner_id],
-                responsible=d.responsible, members=[name[m.unit_id] for m in members if m.duty_id == d.id],
-                frequency=d.frequency, schedule=Schedule.model_validate(d.schedule),
-                holiday_policy=d.holiday_policy,
-            )
-            for d in duties
-        ],
+    return [item_spec(it) for it in items]
+
+
+def _read_indicators(session: Session, pid: int | None) -> tuple[list[IndicatorSpec], list[TargetSpec]]:
+    """The plan's indicators in order, and their targets."""
+    inds = list(session.exec(select(Indicator).where(Indicator.plan_id == pid).order_by(col(Indicator.position))))
+    ind_code = {i.id: i.code for i in inds}
+    targets = list(
+        session.exec(
+            select(Target).where(col(Target.indicator_id).in_(list(ind_code))).order_by(col(Target.id))
+        )
     )
+    indicators = [
+        IndicatorSpec(code=i.code, name=i.name, unit=i.unit, aggregation=i.aggregation,
+                      parent=ind_code.get(i.parent_id) if i.parent_id else None)
+        for i in inds
+    ]
+    return indicators, [
+        TargetSpec(
+            indicator=ind_code[t.indicator_id], year=t.year, value=t.value, comparator=t.comparator,
+            baseline=Baseline(year=t.baseline_year, value=t.baseline_value)
+            if t.baseline_year is not None and t.baseline_value is not None else None,
+            wording=t.wording,
+        )
+        for t in targets
+    ]
+
+
+def _read_duties(session: Session, pid: int | None, name: dict[int | None, str]) -> list[DutySpec]:
+    """The plan's own duties in order (not the system ones), each with its member units."""
+    duties = list(session.exec(
+        select(Duty).where(Duty.plan_id == pid, col(Duty.system).is_(False)).order_by(col(Duty.position))
+    ))
+    members = list(
+        session.exec(
+            select(DutyMember)
+            .where(col(DutyMember.duty_id).in_([d.id for d in duties]))
+            .order_by(col(DutyMember.position))
+        )
+    )
+    return [
+        DutySpec(
+            code=d.code, kind=d.kind, clause=d.clause, title=d.title, text=d.text, owner=name[d.owner_id],
+            responsible=d.responsible, members=[name[m.unit_id] for m in members if m.duty_id == d.id],
+            frequency=d.frequency, schedule=Schedule.model_validate(d.schedule),
+            holiday_policy=d.holiday_policy,
+        )
+        for d in duties
+    ]

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from models.engine.adhoc import close_obligation
 from models.enums import DutyKind
-from models.errors import ReportError as ReportError  # re-exported: flows/ops/documents.py imports it from here
+from models.errors import ReportError
 from models.tables.duties import Allocation, ProgressReport
 from models.tables.engine import Obligation
 from models.tables.plan import Duty, Indicator, Unit

@@ -19,18 +19,17 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.plan.breakdown import HEADERS, TARGET_HEADERS, breakdown_rows, target_rows
 from models.plan.schema import PlanSpec
+from notifications.documents.cells import TABLE_BORDER, print_landscape_a4, save_workbook, write_header_row
 from notifications.documents.cells import put as _put
-from notifications.documents.cells import save_workbook
+from notifications.documents.word import repeat_header, set_default_font, set_font
 
 # --- User-facing text (Chinese) -------------------------------------------------------------------
 SHEET_ITEMS = "任务分解表"
@@ -51,9 +50,6 @@ XLSX_WIDTHS = (10, 28, 16, 30, 18, 70)  # characters, per column of COLUMNS
 TARGET_WIDTHS = (8, 48, 10, 10, 8)
 DOCX_WIDTHS_MM = (18, 42, 28, 42, 30, 97)  # 257 mm: A4 landscape less 20 mm margins
 TARGET_DOCX_WIDTHS_MM = (20, 140, 30, 30, 20)
-HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-THIN = Side(style="thin", color="808080")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
@@ -93,25 +89,17 @@ def _title_block(ws: Worksheet, title: str, subtitle: str, width: int) -> None:
 
 def _table(ws: Worksheet, headers: tuple[str, ...], rows: list[tuple[object, ...]], widths: tuple[int, ...]) -> None:
     """Header on row 3, data below; frozen, wrapped, boxed, printed landscape A4 with the header repeated."""
-    for col, (header, width) in enumerate(zip(headers, widths, strict=True), start=1):
-        cell = _put(ws, 3, col, header)
-        cell.font = Font(name=FONT_HEADING, bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = CENTRE
-        cell.border = BOX
+    write_header_row(ws, 3, headers, font=Font(name=FONT_HEADING, bold=True), alignment=CENTRE)
+    for col, (_, width) in enumerate(zip(headers, widths, strict=True), start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     for r, values in enumerate(rows, start=4):
         for col, value in enumerate(values, start=1):
             cell = _put(ws, r, col, value)
             cell.alignment = WRAP_TOP
-            cell.border = BOX
+            cell.border = TABLE_BORDER
     ws.freeze_panes = "A4"
     ws.print_title_rows = "3:3"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_landscape_a4(ws)
     ws.print_options.horizontalCentered = True
 
 
@@ -141,28 +129,13 @@ def write_breakdown_xlsx(plan: PlanSpec, path: Path | str) -> Path:
 
 # --- Word -------------------------------------------------------------------------------------------
 
-def _font(run: Any, east_asia: str, size: float, *, bold: bool = False) -> None:
-    """Set a run's font: Latin text in Times New Roman, Chinese in ``east_asia`` (w:eastAsia)."""
-    run.font.name = "Times New Roman"
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), east_asia)
-    run.font.size = Pt(size)
-    run.font.bold = bold
-
-
 def _paragraph(doc: Any, text: str, east_asia: str, size: float, *, bold: bool = False,
                align: Any = WD_ALIGN_PARAGRAPH.CENTER, space_after: float = 6) -> Any:
     p = doc.add_paragraph()
     p.alignment = align
     p.paragraph_format.space_after = Pt(space_after)
-    _font(p.add_run(text), east_asia, size, bold=bold)
+    set_font(p.add_run(text), east_asia, size, bold=bold)
     return p
-
-
-def _repeat_header(row: Any) -> None:
-    """Mark a table row as the header repeated at the top of every page (w:tblHeader)."""
-    marker = OxmlElement("w:tblHeader")
-    marker.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(marker)
 
 
 def _word_table(doc: Any, headers: tuple[str, ...], rows: list[tuple[object, ...]],
@@ -173,18 +146,18 @@ def _word_table(doc: Any, headers: tuple[str, ...], rows: list[tuple[object, ...
     table.autofit = False
     for col, width in zip(table.columns, widths_mm, strict=True):
         col.width = Mm(width)
-    _repeat_header(table.rows[0])
+    repeat_header(table.rows[0])
     for cell, header, width in zip(table.rows[0].cells, headers, widths_mm, strict=True):
         cell.width = Mm(width)
         p = cell.paragraphs[0]
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(p.add_run(header), FONT_HEADING, 11, bold=True)
+        set_font(p.add_run(header), FONT_HEADING, 11, bold=True)
     for values in rows:
         cells = table.add_row().cells
         for cell, value, width in zip(cells, values, widths_mm, strict=True):
             cell.width = Mm(width)
-            _font(cell.paragraphs[0].add_run(f"{value:g}" if isinstance(value, float) else str(value)),
-                  FONT_TABLE, 10.5)
+            set_font(cell.paragraphs[0].add_run(f"{value:g}" if isinstance(value, float) else str(value)),
+                     FONT_TABLE, 10.5)
     return table
 
 
@@ -205,9 +178,7 @@ def write_breakdown_docx(plan: PlanSpec, path: Path | str) -> Path:
     section.page_width, section.page_height = Mm(297), Mm(210)
     section.top_margin = section.bottom_margin = Mm(20)
     section.left_margin = section.right_margin = Mm(20)
-    normal = doc.styles["Normal"]
-    normal.font.name = "Times New Roman"
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT_BODY)
+    set_default_font(doc, FONT_BODY)
     _paragraph(doc, TITLE.format(plan_title=plan.title), FONT_TITLE, 18)
     _paragraph(doc, _subtitle(plan), FONT_BODY, 14, space_after=12)
     _word_table(doc, COLUMNS, list(_item_values(plan)), DOCX_WIDTHS_MM)

@@ -14,17 +14,21 @@ so that nobody renames a sheet or types over a header by mistake; anybody may li
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import math
 import os
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.workbook.protection import WorkbookProtection
 
-from models.errors import WorkbookError as WorkbookError  # re-exported: flows/ops/documents.py imports it from here
+from models.dates import to_utc
+from models.errors import WorkbookError
 from notifications.documents.labels import SHEET_MARKER
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -40,6 +44,23 @@ TITLE_FONT = Font(bold=True, size=14)
 _THIN = Side(style="thin", color="9E9E9E")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
+
+# The exports' tables (breakdown, circular ranking, status board): light blue header row, darker grid.
+TABLE_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+_TABLE_LINE = Side(style="thin", color="808080")
+TABLE_BORDER = Border(left=_TABLE_LINE, right=_TABLE_LINE, top=_TABLE_LINE, bottom=_TABLE_LINE)
+CENTRED = Alignment(horizontal="center")
+
+
+def new_workbook(title: str, made_at: dt.datetime | None = None) -> Workbook:
+    """A new workbook whose file properties name duban as its creator, ``title`` as its title and, when
+    given, ``made_at`` (aware) as when it was created and modified."""
+    wb = Workbook()
+    wb.properties.creator = MARKER_TOOL
+    wb.properties.title = title
+    if made_at is not None:
+        wb.properties.created = wb.properties.modified = to_utc(made_at).replace(tzinfo=None)
+    return wb
 
 
 def safe_text(value: object) -> str:
@@ -87,6 +108,26 @@ def style_locked(cell: Any, *, header: bool = False) -> None:
     cell.border = BORDER
     if header:
         cell.font = HEADER_FONT
+
+
+def write_header_row(ws: Any, row: int, headers: Iterable[str], *, font: Font = HEADER_FONT,
+                     alignment: Alignment = CENTRED) -> None:
+    """Write an export table's header row from column A: bold, light blue, centred, boxed."""
+    for column, header in enumerate(headers, start=1):
+        cell = put(ws, row, column, header)
+        cell.font = font
+        cell.fill = TABLE_HEADER_FILL
+        cell.alignment = alignment
+        cell.border = TABLE_BORDER
+
+
+def print_landscape_a4(ws: Any) -> None:
+    """Print the sheet on landscape A4, as wide as one page and as long as it needs."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def protect(ws: Any) -> None:

@@ -33,14 +33,22 @@ from docx.shared import Mm, Pt, RGBColor
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.marker import DataPoint
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.enums import ScoreLight
 from models.rules.scoring import Score
+from notifications.documents.cells import (
+    CENTRED,
+    TABLE_BORDER,
+    TITLE_FONT,
+    print_landscape_a4,
+    save_workbook,
+    write_header_row,
+)
 from notifications.documents.cells import put as _put
-from notifications.documents.cells import save_workbook
+from notifications.documents.word import repeat_header, set_default_font, set_font
 from notifications.messages.circular import circular_markdown, circular_table
 
 # --- User-facing text (Chinese) -------------------------------------------------------------------
@@ -139,15 +147,6 @@ def circular_blocks(markdown: str, *, doc_number: str, issuer: str) -> list[Bloc
 
 # --- Word -------------------------------------------------------------------------------------------
 
-def _font(run: Any, east_asia: str, size: float, *, bold: bool = False, colour: RGBColor | None = None) -> None:
-    run.font.name = "Times New Roman"
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), east_asia)
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    if colour is not None:
-        run.font.color.rgb = colour
-
-
 def _text_width(text: str) -> float:
     """Rough printed width in em: CJK characters are one em, the rest half."""
     return sum(1.0 if ord(ch) >= 0x2E80 else 0.5 for ch in text)
@@ -169,7 +168,7 @@ def _paragraph(doc: Any, text: str = "", *, east_asia: str = FONT_BODY, size: fl
     for part in re.split(r"(\*\*.+?\*\*)", text):
         if part:
             strong = part.startswith("**") and part.endswith("**") and len(part) > 4
-            _font(p.add_run(part[2:-2] if strong else part), east_asia, size, bold=bold or strong, colour=colour)
+            set_font(p.add_run(part[2:-2] if strong else part), east_asia, size, bold=bold or strong, colour=colour)
     return p
 
 
@@ -187,7 +186,7 @@ def _page_number(section: Any) -> None:
     """"— N —" centred in the footer (a PAGE field), 宋体 四号."""
     p = section.footer.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(p.add_run("— "), FONT_PAGE_NUMBER, 14)
+    set_font(p.add_run("— "), FONT_PAGE_NUMBER, 14)
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")
     run = OxmlElement("w:r")
@@ -196,7 +195,7 @@ def _page_number(section: Any) -> None:
     run.append(text)
     field.append(run)
     p._p.append(field)
-    _font(p.add_run(" —"), FONT_PAGE_NUMBER, 14)
+    set_font(p.add_run(" —"), FONT_PAGE_NUMBER, 14)
 
 
 def _header(doc: Any, issuer: str, doc_number: str) -> None:
@@ -218,9 +217,7 @@ def _word_table(doc: Any, block: Block) -> None:
     for r, values in enumerate(block.rows):
         row = table.add_row()
         if r == 0:
-            marker = OxmlElement("w:tblHeader")
-            marker.set(qn("w:val"), "true")
-            row._tr.get_or_add_trPr().append(marker)
+            repeat_header(row)
         for c, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
             if widths:
                 cell.width = Mm(widths[c])
@@ -233,6 +230,49 @@ def _word_table(doc: Any, block: Block) -> None:
         for column, width in zip(table.columns, widths, strict=True):
             column.width = Mm(width)
     _paragraph(doc, line=LINE_PT / 2)
+
+
+def _page_layout(doc: Any) -> None:
+    """A4 portrait with the official margins, the body font as the default, page numbers at the foot."""
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.footer_distance = Mm(20)
+    set_default_font(doc, FONT_BODY, BODY_PT)
+    _page_number(section)
+
+
+def _body(doc: Any, blocks: list[Block]) -> None:
+    """Everything after the 版头: title, addressees, headings, paragraphs, the table, issuer and date."""
+    date_text = next((b.text for b in blocks if b.kind == "date"), "")
+    last: Any = None
+    for block in blocks:
+        if block.kind == "issuer" and last is not None:
+            last.paragraph_format.keep_with_next = True  # the signature never stands alone on a page
+        if block.kind == "title":
+            title = _paragraph(doc, block.text, east_asia=FONT_TITLE, size=TITLE_PT,
+                               align=WD_ALIGN_PARAGRAPH.CENTER, line=36)
+            title.paragraph_format.space_before = Pt(2 * LINE_PT)
+            title.paragraph_format.space_after = Pt(LINE_PT)
+        elif block.kind == "addressee":
+            _paragraph(doc, block.text)
+        elif block.kind == "heading":
+            last = _paragraph(doc, block.text, east_asia=FONT_HEADING, indent=True)
+            last.paragraph_format.keep_with_next = True
+        elif block.kind in ("paragraph", "item"):
+            last = _paragraph(doc, block.text, indent=True)
+        elif block.kind == "table":
+            _word_table(doc, block)
+        elif block.kind == "issuer":
+            _paragraph(doc).paragraph_format.keep_with_next = True
+            p = _paragraph(doc, block.text, align=WD_ALIGN_PARAGRAPH.RIGHT)
+            p.paragraph_format.keep_with_next = True
+            shift = (_text_width(date_text) - _text_width(block.text)) / 2
+            p.paragraph_format.right_indent = Pt(BODY_PT * max(4 + shift, 0))
+        elif block.kind == "date":
+            p = _paragraph(doc, block.text, align=WD_ALIGN_PARAGRAPH.RIGHT)
+            p.paragraph_format.right_indent = Pt(4 * BODY_PT)
 
 
 def write_circular_docx(
@@ -269,46 +309,10 @@ def write_circular_docx(
                                  rectification_due_on=rectification_due_on)
     path = Path(path)
     doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    section.footer_distance = Mm(20)
-    normal = doc.styles["Normal"]
-    normal.font.name = "Times New Roman"
-    normal.font.size = Pt(BODY_PT)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT_BODY)
-    _page_number(section)
+    _page_layout(doc)
     _header(doc, issuer, doc_number)
     blocks = circular_blocks(markdown, doc_number=doc_number, issuer=issuer)
-    date_text = next((b.text for b in blocks if b.kind == "date"), "")
-    last: Any = None
-    for block in blocks:
-        if block.kind == "issuer" and last is not None:
-            last.paragraph_format.keep_with_next = True  # the signature never stands alone on a page
-        if block.kind == "title":
-            title = _paragraph(doc, block.text, east_asia=FONT_TITLE, size=TITLE_PT,
-                               align=WD_ALIGN_PARAGRAPH.CENTER, line=36)
-            title.paragraph_format.space_before = Pt(2 * LINE_PT)
-            title.paragraph_format.space_after = Pt(LINE_PT)
-        elif block.kind == "addressee":
-            _paragraph(doc, block.text)
-        elif block.kind == "heading":
-            last = _paragraph(doc, block.text, east_asia=FONT_HEADING, indent=True)
-            last.paragraph_format.keep_with_next = True
-        elif block.kind in ("paragraph", "item"):
-            last = _paragraph(doc, block.text, indent=True)
-        elif block.kind == "table":
-            _word_table(doc, block)
-        elif block.kind == "issuer":
-            _paragraph(doc).paragraph_format.keep_with_next = True
-            p = _paragraph(doc, block.text, align=WD_ALIGN_PARAGRAPH.RIGHT)
-            p.paragraph_format.keep_with_next = True
-            shift = (_text_width(date_text) - _text_width(block.text)) / 2
-            p.paragraph_format.right_indent = Pt(BODY_PT * max(4 + shift, 0))
-        elif block.kind == "date":
-            p = _paragraph(doc, block.text, align=WD_ALIGN_PARAGRAPH.RIGHT)
-            p.paragraph_format.right_indent = Pt(4 * BODY_PT)
+    _body(doc, blocks)
     title_block = next((b.text for b in blocks if b.kind == "title"), period_label)
     doc.core_properties.title = title_block
     doc.core_properties.author = issuer
@@ -361,30 +365,24 @@ def write_circular_xlsx(*, period_label: str, scores: list[Score], path: Path | 
     ws.title = SHEET
     columns = list(rows[0]) if rows else []
     title = _put(ws, 1, 1, XLSX_TITLE.format(period_label=period_label))
-    title.font = Font(bold=True, size=14)
-    title.alignment = Alignment(horizontal="center")
+    title.font = TITLE_FONT
+    title.alignment = CENTRED
     if columns:
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
-    thin = Side(style="thin", color="808080")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for c, name in enumerate(columns, start=1):
-        cell = _put(ws, 2, c, name)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="D9E1F2")
-        cell.alignment = Alignment(horizontal="center")
-        cell.border = box
+    write_header_row(ws, 2, columns)
+    for c in range(1, len(columns) + 1):
         ws.column_dimensions[get_column_letter(c)].width = 16 if c == 2 else 10
     for r, (row, score) in enumerate(zip(rows, ordered, strict=True), start=3):
         for c, value in enumerate(row.values(), start=1):
             cell = _put(ws, r, c, value)
-            cell.border = box
+            cell.border = TABLE_BORDER
             if isinstance(value, float):
                 cell.number_format = "0.0"
             elif c in (1, len(columns) - 1):  # 排名, 名次变化
-                cell.alignment = Alignment(horizontal="center")
+                cell.alignment = CENTRED
         light = ws.cell(row=r, column=len(columns))
         light.fill = PatternFill("solid", fgColor=LIGHT_FILLS.get(score.light, "FFFFFF"))
-        light.alignment = Alignment(horizontal="center")
+        light.alignment = CENTRED
     if rows:
         ws.freeze_panes = "A3"
         ws.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{2 + len(rows)}"
@@ -392,10 +390,6 @@ def write_circular_xlsx(*, period_label: str, scores: list[Score], path: Path | 
         chart = _chart(ws, ordered, unit_col=2, total_col=4, title=CHART_TITLE.format(period_label=period_label))
         ws.add_chart(chart, f"{get_column_letter(len(columns) + 2)}2")
     ws.row_dimensions[1].height = 24
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_landscape_a4(ws)
     wb.properties.title = XLSX_TITLE.format(period_label=period_label)
     return save_workbook(wb, path)

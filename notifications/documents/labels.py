@@ -1,8 +1,9 @@
 """Every Chinese word the workbooks show, in one place.
 
 The writer (:mod:`notifications.documents.workbook`, :mod:`notifications.documents.targets_sheet`) and the
-reader (:mod:`notifications.documents.report_import`) both use these constants, so a sheet name or a
-header changed here changes in both. Format fields (``{locality}``…) are filled by the writer.
+reader (:mod:`notifications.documents.report_import`, :mod:`notifications.documents.report_sheets`) both use
+these constants, so a sheet name or a header changed here changes in both. Format fields (``{locality}``…)
+are filled by the writer.
 """
 
 from __future__ import annotations

@@ -12,12 +12,19 @@ import re
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
 from models.enums import Light
+from notifications.documents.cells import (
+    CENTRED,
+    TABLE_BORDER,
+    TITLE_FONT,
+    print_landscape_a4,
+    save_workbook,
+    write_header_row,
+)
 from notifications.documents.cells import put as _put
-from notifications.documents.cells import save_workbook
 from notifications.messages.board import DONE_STATUSES, LIGHT_LABEL, STATUS_LABEL, TABLE_COLUMNS
 
 # --- User-facing text (Chinese) -------------------------------------------------------------------
@@ -63,25 +70,18 @@ def write_status_xlsx(rows: list[dict[str, object]], path: Path | str, *, title:
     ws = wb.active
     ws.title = SHEET
     head = _put(ws, 1, 1, title)
-    head.font = Font(bold=True, size=14)
+    head.font = TITLE_FONT
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     ws.row_dimensions[1].height = 24
-    thin = Side(style="thin", color="808080")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
     widths = [_width(name) + 2 for name in columns]
-    for c, name in enumerate(columns, start=1):
-        cell = _put(ws, 2, c, name)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="D9E1F2")
-        cell.alignment = Alignment(horizontal="center")
-        cell.border = box
+    write_header_row(ws, 2, columns)
     for r, row in enumerate(rows, start=3):
         for c, name in enumerate(columns, start=1):
             value = row.get(name)
             if isinstance(value, str) and ISO_DATE.fullmatch(value):
                 value = dt.date.fromisoformat(value)
             cell = _put(ws, r, c, value)
-            cell.border = box
+            cell.border = TABLE_BORDER
             if isinstance(value, dt.date):
                 cell.number_format = "yyyy-mm-dd"
             widths[c - 1] = max(widths[c - 1], _width(value) + 2)
@@ -89,16 +89,12 @@ def write_status_xlsx(rows: list[dict[str, object]], path: Path | str, *, title:
         if fill is not None and LIGHT_COLUMN in columns:
             light = ws.cell(row=r, column=columns.index(LIGHT_COLUMN) + 1)
             light.fill = PatternFill("solid", fgColor=fill)
-            light.alignment = Alignment(horizontal="center")
+            light.alignment = CENTRED
     for c, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(c)].width = min(width, MAX_WIDTH)
     ws.freeze_panes = "A3"
     ws.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{2 + len(rows)}"
     ws.print_title_rows = "2:2"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_landscape_a4(ws)
     wb.properties.title = title
     return save_workbook(wb, path)

@@ -8,13 +8,13 @@ one indicator per row from row 5, then a note) and the very hidden ``_duban`` ma
 from __future__ import annotations
 
 from pathlib import Path
-
-from openpyxl import Workbook
+from typing import Any
 
 from notifications.documents import labels as L
 from notifications.documents.cells import (
     TITLE_FONT,
     WRAP,
+    new_workbook,
     protect,
     protect_workbook,
     save_workbook,
@@ -28,6 +28,23 @@ from notifications.documents.workbook import TEMPLATE_VERSION, quoted_title
 KIND_TARGETS = "targets"
 TARGETS_HEADER_ROW = 4
 TARGETS_FIRST_ROW = 5
+
+
+def _target_rows(ws: Any, targets: list[tuple[str, str, float | None]]) -> int:
+    """One locked row per target from :data:`TARGETS_FIRST_ROW`; the last row written (that row when none)."""
+    row = TARGETS_FIRST_ROW
+    for row, (name, unit, value) in enumerate(targets, start=TARGETS_FIRST_ROW):
+        write_number(ws.cell(row=row, column=1), row - TARGETS_FIRST_ROW + 1)
+        write_text(ws.cell(row=row, column=2), name)
+        ws.cell(row=row, column=2).alignment = WRAP
+        write_text(ws.cell(row=row, column=3), unit)
+        if value is None:
+            write_text(ws.cell(row=row, column=4), L.T_PENDING)
+        else:
+            write_number(ws.cell(row=row, column=4), value)
+        for col in range(1, 5):
+            style_locked(ws.cell(row=row, column=col))
+    return row
 
 
 def write_targets_sheet(
@@ -59,9 +76,7 @@ def write_targets_sheet(
     Raises:
         WorkbookError: when the file cannot be written.
     """
-    wb = Workbook()
-    wb.properties.creator = "duban"
-    wb.properties.title = L.TITLE_TARGETS.format(locality=locality, year=year)
+    wb = new_workbook(L.TITLE_TARGETS.format(locality=locality, year=year))
     ws = wb.active
     ws.title = L.SHEET_TARGETS
     for letter, width in {"A": 8, "B": 52, "C": 12, "D": 16}.items():
@@ -74,18 +89,7 @@ def write_targets_sheet(
         cell = ws.cell(row=TARGETS_HEADER_ROW, column=col)
         write_text(cell, header)
         style_locked(cell, header=True)
-    row = TARGETS_FIRST_ROW
-    for row, (name, unit, value) in enumerate(targets, start=TARGETS_FIRST_ROW):
-        write_number(ws.cell(row=row, column=1), row - TARGETS_FIRST_ROW + 1)
-        write_text(ws.cell(row=row, column=2), name)
-        ws.cell(row=row, column=2).alignment = WRAP
-        write_text(ws.cell(row=row, column=3), unit)
-        if value is None:
-            write_text(ws.cell(row=row, column=4), L.T_PENDING)
-        else:
-            write_number(ws.cell(row=row, column=4), value)
-        for col in range(1, 5):
-            style_locked(ws.cell(row=row, column=col))
+    row = _target_rows(ws, targets)
     note = ws.cell(row=row + 2, column=1)
     write_text(note, L.TARGETS_NOTE.format(coordinator=coordinator, year=year))
     protect(ws)

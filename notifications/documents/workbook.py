@@ -1,6 +1,6 @@
 """The progress-report workbook (进度填报表) a locality fills in and returns.
 
-Layout (the importer, :mod:`notifications.documents.report_import`, relies on it; labels in
+Layout (the importer, :mod:`notifications.documents.report_sheets`, relies on it; labels in
 :mod:`notifications.documents.labels`):
 
 =============  =====================================================================================
@@ -29,15 +29,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from models.dates import to_utc
 from notifications.documents import labels as L
 from notifications.documents.cells import (
     HEADER_FONT,
     TITLE_FONT,
     WRAP,
+    new_workbook,
     protect,
     protect_workbook,
     save_workbook,
@@ -148,16 +147,9 @@ def write_report_workbook(
     Raises:
         WorkbookError: when the file cannot be written.
     """
-    wb = Workbook()
-    wb.properties.creator = "duban"
-    wb.properties.title = L.TITLE_REPORT.format(locality=locality, half=half_year(period))
-    if made_at is not None:
-        wb.properties.created = wb.properties.modified = to_utc(made_at).replace(tzinfo=None)
-    refs = write_marker(wb, {
-        "kind": KIND_REPORT, "template_version": str(TEMPLATE_VERSION), "plan_code": plan_code,
-        "locality": locality, "period": period, "due_on": due_on.isoformat(),
-        "made_at": made_at.isoformat() if made_at else "",
-    }, {"localities": localities, "periods": periods, "statuses": list(L.PROJECT_STATUSES)})
+    wb = new_workbook(L.TITLE_REPORT.format(locality=locality, half=half_year(period)), made_at)
+    refs = _marker(wb, plan_code=plan_code, locality=locality, period=period, due_on=due_on, made_at=made_at,
+                   localities=localities, periods=periods)
     fields = {"locality": locality, "plan_title": quoted_title(plan_title), "doc_number": doc_number,
               "coordinator": coordinator, "half": half_year(period), "due": date_zh(due_on)}
     _guide(wb.active, fields)
@@ -169,6 +161,16 @@ def write_report_workbook(
     wb.active = 1  # open on 指标完成情况
     protect_workbook(wb)
     return save_workbook(wb, path)
+
+
+def _marker(wb: Any, *, plan_code: str, locality: str, period: str, due_on: dt.date, made_at: dt.datetime | None,
+            localities: list[str], periods: list[str]) -> dict[str, str]:
+    """The hidden ``_duban`` sheet: what the workbook is for, and the lists its dropdowns offer."""
+    return write_marker(wb, {
+        "kind": KIND_REPORT, "template_version": str(TEMPLATE_VERSION), "plan_code": plan_code,
+        "locality": locality, "period": period, "due_on": due_on.isoformat(),
+        "made_at": made_at.isoformat() if made_at else "",
+    }, {"localities": localities, "periods": periods, "statuses": list(L.PROJECT_STATUSES)})
 
 
 def _guide(ws: Any, fields: dict[str, str]) -> None:

@@ -158,14 +158,34 @@ def board_markdown(cells: list[BoardCell], *, as_of: datetime, plan_title: str, 
 
     due = [c for c in cells if c.due_on <= horizon]
     open_ = [c for c in due if not _is_done(c)]
-    counts = COUNTS.format(
+    shown = set(columns)
+    older = sum(1 for c in open_ if (c.duty, c.period) not in shown)
+    lines = [
+        title,
+        "",
+        LEGEND,
+        "",
+        _counts(due, open_),
+        *([OLDER_OPEN.format(count=older)] if older else []),
+        "",
+        *_table(cells, columns),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _counts(due: list[BoardCell], open_: list[BoardCell]) -> str:
+    """The counts line: items due and still open, by light, and items handed in or closed."""
+    return COUNTS.format(
         open=len(open_),
         done=len(due) - len(open_),
         **{light: sum(1 for c in open_ if c.light == light) for light in LIGHT_EMOJI},
     )
-    shown = set(columns)
-    older = sum(1 for c in open_ if (c.duty, c.period) not in shown)
 
+
+def _table(cells: list[BoardCell], columns: list[tuple[str, str]]) -> list[str]:
+    """The markdown table: a row per unit with an item in ``columns`` (localities first), the worst item's mark
+    in each column."""
+    shown = set(columns)
     grid: dict[str, dict[tuple[str, str], BoardCell]] = {}
     kinds: dict[str, str] = {}
     for cell in cells:
@@ -179,20 +199,13 @@ def board_markdown(cells: list[BoardCell], *, as_of: datetime, plan_title: str, 
 
     header = [UNIT_HEADER] + [COLUMN_HEADER.format(duty=d, period=p) for d, p in columns]
     lines = [
-        title,
-        "",
-        LEGEND,
-        "",
-        counts,
-        *([OLDER_OPEN.format(count=older)] if older else []),
-        "",
         "| " + " | ".join(_escape(h) for h in header) + " |",
         "|" + "---|" * len(header),
     ]
     for unit in units:
         marks = [cell_emoji(grid[unit][col]) if col in grid[unit] else "" for col in columns]
         lines.append("| " + " | ".join([_escape(unit), *marks]) + " |")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def board_table(cells: list[BoardCell]) -> list[dict[str, object]]:

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from models.db import session_scope
 from models.enums import DutyKind, Light, ObligationStatus
+from models.errors import ReportError
 from models.records.reports import (
-    ReportError,
     duty_of_kind,
     find_duty,
     indicators,
