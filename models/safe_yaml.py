@@ -175,7 +175,8 @@ _TextDatesResolver.yaml_implicit_resolvers = {
     for first, resolvers in Resolver.yaml_implicit_resolvers.items()
 }
 
-if yaml.__with_libyaml__:
+_LIBYAML: bool = yaml.__with_libyaml__
+if _LIBYAML:
     from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
 else:  # pragma: no cover - libyaml ships in PyYAML's wheels
     from yaml.parser import Parser
@@ -213,7 +214,9 @@ def _syntax_error(exc: yaml.YAMLError, text: str) -> YamlError:
             problem = f"{exc.context}, {problem}"
         return _refuse(f"not valid YAML: {problem}", exc.problem_mark or exc.context_mark)
     if isinstance(exc, yaml.reader.ReaderError):
-        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        # libyaml counts the position in bytes of the UTF-8 text, PyYAML's reader in characters.
+        before = text.encode("utf-8", "surrogatepass")[: max(exc.position, 0)] if _LIBYAML else text[: exc.position]
+        line = (before.count(b"\n") if isinstance(before, bytes) else before.count("\n")) + 1
         char = exc.character if isinstance(exc.character, int) else ord(exc.character or "\0")
         return YamlError(f"not valid YAML: character #x{char:04x} is not allowed ({exc.reason})", line)
     return YamlError(f"not valid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
