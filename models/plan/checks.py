@@ -19,9 +19,11 @@ from models.plan.schema import (
     FIRST_YEAR,
     LAST_YEAR,
     LOCALITY_KINDS,
+    MAX_OBLIGATIONS,
     MAX_PERIOD_YEARS,
     MAX_TARGET_VALUE,
     PERCENT_UNITS,
+    DutySpec,
     PlanSpec,
 )
 
@@ -226,17 +228,42 @@ def _check_duty_chains(plan: PlanSpec, found: _Findings) -> None:
                       f"{' → '.join([*chain, duty.code])} is a cycle: each duty waits for the one before")
 
 
+def _periods(plan: PlanSpec, duty: DutySpec, by_code: dict[str, DutySpec], depth: int = 0) -> int:
+    """At most how many periods a duty has: its dates times the years its range touches (a relative duty:
+    those of the duty it follows)."""
+    sched = duty.schedule
+    if sched.after is not None:
+        base = by_code.get(sched.after)
+        return 0 if base is None or depth > len(by_code) else _periods(plan, base, by_code, depth + 1)
+    first = sched.from_.year if sched.from_ else plan.period.start
+    last = sched.until.year if sched.until else plan.period.end
+    return len(sched.dates) * max(0, last - first + 1)
+
+
+def _check_obligation_count(plan: PlanSpec, found: _Findings) -> None:
+    """All duties together make at most MAX_OBLIGATIONS obligations (periods × responsible units)."""
+    by_code = {d.code: d for d in plan.duties}
+    localities = len(plan.locality_names)
+    total = 0
+    for duty in plan.duties:
+        units = {Responsible.LOCALITIES: localities, Responsible.MEMBERS: len(duty.members)}.get(duty.responsible, 1)
+        total += _periods(plan, duty, by_code) * units
+    if total > MAX_OBLIGATIONS:
+        found.add("duties", f"the duties make up to {total} obligations over the plan period; at most "
+                            f"{MAX_OBLIGATIONS} (fewer dates, units or years)")
+
+
 def check_plan(plan: PlanSpec) -> list[tuple[str, str]]:
     """Cross-reference rules a single field cannot check.
 
     Section by section, in this order: units, the period and the coordinator and leader, indicators,
-    targets and their values, items, duties and their chains.
+    targets and their values, items, duties, their chains and the obligations they make.
 
     Returns:
         (path inside the file, message) pairs; empty when the plan is consistent.
     """
     found = _Findings(plan)
     for check in (_check_units, _check_period_and_roles, _check_indicators, _check_targets, _check_target_values,
-                  _check_items, _check_duties, _check_duty_chains):
+                  _check_items, _check_duties, _check_duty_chains, _check_obligation_count):
         check(plan, found)
     return found.problems

@@ -44,6 +44,7 @@ MAX_DUE_DATES = 366
 MAX_TEXT = 20_000  # an item's or a duty's text
 MAX_SHORT_TEXT = 500  # a section, a clause, a document number, a target's wording
 MAX_PERIOD_YEARS = 30
+MAX_OBLIGATIONS = 100_000  # (period, unit) pairs all duties make over the period; the seed makes under 200
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 MAX_TARGET_VALUE = 1e12
 COUNT_UNITS = ("家", "个", "项")  # whole numbers (the decomposition splits them without decimals)
