@@ -12,9 +12,10 @@ prints two.
 For each input, after the seed plan is loaded: exit code 1, stderr exactly the expected lines, nothing on
 stdout, no planted secret anywhere, and the database unchanged (SQLite: the file's bytes; PostgreSQL: every
 row of every table). Bounds: each input runs under a 5 s interval timer (a hang fails it; no timed assert)
-and the run's peak RSS growth must stay under 300 MB; the heaviest inputs also run in a subprocess with
-``RLIMIT_AS`` at its size + 300 MB and a 5 s alarm. The figures (tried / rejected cleanly / tracebacks /
-hangs / silent data changes, slowest input, peak memory) are printed (``pytest -s`` shows them).
+and its peak RSS growth (the kernel's high-water mark, reset per input) must stay under 300 MB. That growth
+can read low when an input reuses memory an earlier one freed, so the heaviest inputs also run each in a
+fresh subprocess with ``RLIMIT_AS`` at its size + 300 MB and a 5 s alarm. The figures (tried / rejected
+cleanly / tracebacks / hangs / silent data changes, slowest input, peak memory) are printed (``pytest -s``).
 """
 
 from __future__ import annotations
