@@ -111,11 +111,13 @@ def parse_plan_text(text: str, *, source: str) -> PlanSpec:
     return plan
 
 
-def read_input_bytes(path: Path | str, *, what: str, max_bytes: int = MAX_PLAN_BYTES) -> bytes:
+def read_input_bytes(path: Path | str, *, what: str, max_bytes: int = MAX_PLAN_BYTES,
+                     regular_only: bool = False) -> bytes:
     """Read an input file whole, with one clear error for a missing, unreadable, special or oversized file.
 
-    Only a regular file is opened (a FIFO would block, ``/dev/zero`` never ends), and never more than
-    ``max_bytes`` + 1 bytes are read, whatever its size says.
+    Never more than ``max_bytes`` + 1 bytes are read, whatever its size says (``/dev/zero`` never ends).
+    With ``regular_only`` (plan files) only a regular file is opened: a FIFO would block until a writer
+    comes; without it a pipe such as ``/dev/stdin`` can be read (``plan import-text``).
 
     Raises:
         PlanError: naming the file and what is wrong with it.
@@ -125,7 +127,7 @@ def read_input_bytes(path: Path | str, *, what: str, max_bytes: int = MAX_PLAN_B
         info = p.stat()
         if stat.S_ISDIR(info.st_mode):
             raise PlanError([f"{p}: is a directory, not a {what}"])
-        if not stat.S_ISREG(info.st_mode):
+        if regular_only and not stat.S_ISREG(info.st_mode):
             raise PlanError([f"{p}: is not a regular file, so not a {what}"])
         if info.st_size > max_bytes:
             raise PlanError([f"{p}: file is {info.st_size} bytes; a {what} is at most {max_bytes}"])
@@ -139,8 +141,8 @@ def read_input_bytes(path: Path | str, *, what: str, max_bytes: int = MAX_PLAN_B
         raise PlanError([f"{p}: permission denied"]) from None
     except OSError as exc:
         raise PlanError([f"{p}: cannot be read: {exc.strerror or type(exc).__name__}"]) from None
-    if len(raw) > max_bytes:
-        raise PlanError([f"{p}: file is more than {max_bytes} bytes; a {what} is at most {max_bytes}"])  # it grew
+    if len(raw) > max_bytes:  # it grew since stat, or it is a device or a pipe
+        raise PlanError([f"{p}: file is more than {max_bytes} bytes; a {what} is at most {max_bytes}"])
     return raw
 
 
@@ -151,7 +153,7 @@ def load_plan_file(path: Path | str) -> PlanSpec:
         PlanError: when the file cannot be read or does not validate; nothing is written anywhere.
     """
     source = str(path)
-    raw = read_input_bytes(path, what="plan file")
+    raw = read_input_bytes(path, what="plan file", regular_only=True)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
