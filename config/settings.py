@@ -28,6 +28,12 @@ class Settings(BaseSettings):
         "For PostgreSQL: postgresql+psycopg://user@host:5432/dbname.",
     )
     plan: Path = Field(default=DEFAULT_PLAN, description="The plan file `make run` loads and `duban up` serves.")
+    plans_dir: Path = Field(
+        default=CONFIG_DIR / "plans",
+        description="The only directory the `load-plan` deployment reads plan files from (a relative path "
+        "typed into the UI is taken inside it; anything resolving outside, symlinks included, is refused). "
+        "`duban plan load PATH` on the command line reads any path.",
+    )
     ui_host: str = Field(default="127.0.0.1", description="Address the Prefect server (UI and API) listens on.")
     ui_port: int = Field(default=4200, ge=1, le=65535, description="Port of the Prefect server (UI and API).")
     ui_auth: SecretStr | None = Field(

@@ -2,6 +2,7 @@
 
     DubanError
     ├── PlanError                 a plan file cannot be read or is invalid
+    ├── YamlError                 a YAML file is not valid YAML, or the safe loader refuses it
     ├── DatabaseError             the database cannot be reached or is not initialised
     ├── CalendarError             a working-calendar question cannot be answered
     │   └── CalendarDataMissing   a year has no calendar data and the policy says stop
@@ -41,6 +42,24 @@ class PlanError(DubanError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
         super().__init__(_problems_message(self.problems))
+
+
+class YamlError(DubanError):
+    """Raised when a YAML file is not valid YAML, or :mod:`models.safe_yaml` refuses it (a duplicate key, an
+    alias bomb, a tag, nesting too deep, a document too large).
+
+    The loaders of plans, contacts, the ladder and the calendar turn it into their own error, naming the file.
+
+    Attributes:
+        problem: what is wrong, one line, without the line number (e.g. ``duplicate key 'items' (first at
+            line 12)``); a syntax error starts with ``not valid YAML:``.
+        line: the 1-based line of the problem, or None when it has none (a document too large).
+    """
+
+    def __init__(self, problem: str, line: int | None = None) -> None:
+        self.problem = problem
+        self.line = line
+        super().__init__(f"line {line}: {problem}" if line is not None else problem)
 
 
 class DatabaseError(DubanError):

@@ -48,7 +48,10 @@ def init() -> None:
 def plan_load(
     path: Path = typer.Argument(..., help="A plan file (YAML), e.g. config/plans/xinyi-2015-2017.yaml"),
 ) -> None:
-    """Validate a plan file and upsert it: the same file twice changes nothing; edits update in place."""
+    """Validate a plan file and upsert it: the same file twice changes nothing; edits update in place.
+
+    Any path the operator types is read (the `load-plan` deployment reads only inside DUBAN_PLANS_DIR).
+    """
     from flows.ops.commands import load_plan_path
 
     loaded = load_plan_path(path)
@@ -68,7 +71,8 @@ def plan_show(
 
     spec = stored_plan(code)
     if as_json:
-        sys.stdout.write(json.dumps(plan_summary(spec), ensure_ascii=False, indent=2) + "\n")
+        # allow_nan=False: the output is always valid JSON (plan_summary prints a non-finite value as null).
+        sys.stdout.write(json.dumps(plan_summary(spec), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
         return
     out = Console(highlight=False)
     out.print(f"[bold]{spec.title}[/bold]")

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from config.settings import Settings, get_settings
 from models.dates import now
 from models.db import get_engine, migrate, require_schema, session_scope
+from models.errors import PlanError
 from models.plan.file import load_plan_file
 from models.plan.schema import PlanSpec
 from models.plan.store import LoadResult, load_plan, read_plan
@@ -51,8 +52,39 @@ class PlanLoad:
         return f"updated plan {r.code} ({len(r.changes)} changes): {counts}"
 
 
-def load_plan_path(path: Path | str, settings: Settings | None = None) -> PlanLoad:
-    """Validate a plan file, then upsert it in one transaction (nothing is written if it is invalid)."""
+def plan_path_in_plans_dir(path: Path | str, settings: Settings | None = None) -> Path:
+    """``path`` as a file inside the plans directory (``DUBAN_PLANS_DIR``), or a one-line refusal.
+
+    A relative path is taken inside the plans directory; the result is resolved (symlinks followed) before
+    the check, so ``../contacts.yaml`` or a link to ``/etc`` is refused before anything is opened.
+
+    Raises:
+        PlanError: naming the path and the plans directory.
+    """
+    settings = settings or get_settings()
+    root = settings.plans_dir.resolve()
+    given = Path(path)
+    resolved = (given if given.is_absolute() else root / given).resolve()
+    if not resolved.is_relative_to(root):
+        raise PlanError([f"{path}: is outside the plans directory {root} (DUBAN_PLANS_DIR); "
+                         "load-plan reads plan files only there"])
+    return resolved
+
+
+def load_plan_path(path: Path | str, settings: Settings | None = None, *, plans_dir_only: bool = False) -> PlanLoad:
+    """Validate a plan file, then upsert it in one transaction (nothing is written if it is invalid).
+
+    Args:
+        path: the plan file.
+        settings: the settings to use (default: the process's).
+        plans_dir_only: read only a file inside ``DUBAN_PLANS_DIR`` (:func:`plan_path_in_plans_dir`); the
+            `load-plan` deployment sets it, the command line (an operator at a shell) does not.
+
+    Raises:
+        PlanError: the path is refused or the file is invalid.
+    """
+    if plans_dir_only:
+        path = plan_path_in_plans_dir(path, settings)
     spec = load_plan_file(path)
     engine = engine_for(settings)
     require_schema(engine)

@@ -14,8 +14,8 @@ from models.plan.breakdown import breakdown_markdown
 
 @task(name="validate-and-upsert-plan")
 def upsert_plan(path: str) -> dict[str, Any]:
-    """Validate the plan file and upsert it in one transaction."""
-    loaded = load_plan_path(path)
+    """Validate the plan file (only inside DUBAN_PLANS_DIR) and upsert it in one transaction."""
+    loaded = load_plan_path(path, plans_dir_only=True)
     logger = get_run_logger()
     logger.info(loaded.summary())
     for change in loaded.result.changes:
@@ -31,5 +31,6 @@ def upsert_plan(path: str) -> dict[str, Any]:
 
 @flow(name="load-plan", description="校验并载入实施方案文件(任务分解表、目标、工作要求)。")
 def load_plan_flow(path: str = str(get_settings().plan)) -> dict[str, Any]:
-    """Load a plan file into duban's database (a path on the server's machine)."""
+    """Load a plan file into duban's database: a path on the server's machine, inside DUBAN_PLANS_DIR
+    (a relative path is taken there); any other path is refused in one line before it is opened."""
     return upsert_plan(path)

@@ -3,20 +3,49 @@
 Every problem names the file, the line, the path inside the file and the bad value, e.g.::
 
     config/plans/x.yaml:88: items[3].lead: unknown unit '镇龙镇'; known: 市科工商务局、…
+
+The YAML goes through :mod:`models.safe_yaml` (duplicate keys, alias bombs, tags, deep nesting and
+oversized documents are refused with their line). A file that does not look like a plan (the contacts
+file given by mistake) gets one line that quotes nothing from it: its values may be secrets.
 """
 
 from __future__ import annotations
 
+import re
+import stat
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
-from models.errors import PlanError
-from models.plan.schema import PlanSpec, check_plan
+from models.errors import PlanError, YamlError
+from models.plan.schema import PLAN_MARKERS, PlanSpec, check_plan
+from models.safe_yaml import YamlLimits, load_with_node
 from models.validation import format_validation_error
 
 MAX_PLAN_BYTES = 5 * 1024 * 1024
+PLAN_YAML_LIMITS = YamlLimits(max_chars=MAX_PLAN_BYTES)
+# A top-level plan key at the start of a line (block style) or after "{" or "," (flow style).
+_MARKER_RE = re.compile(r"""(?m)(?:^|[{,]\s*)["']?(""" + "|".join(PLAN_MARKERS) + r""")["']?\s*:""")
+
+
+def _not_a_plan(source: str) -> PlanError:
+    wanted = ", ".join(PLAN_MARKERS)
+    return PlanError([f"{source}: does not look like a plan file (a plan has at least two of {wanted} at "
+                      "its top level); nothing is quoted from it and nothing was loaded"])
+
+
+def _looks_like_plan(data: dict[object, object]) -> bool:
+    return sum(1 for key in PLAN_MARKERS if key in data) >= 2
+
+
+def _text_looks_like_plan(text: str) -> bool:
+    """For a document the YAML loader refuses: does a plan key start a line (or follow ``{`` or ``,``)?
+
+    One is enough here: a half-typed plan with a syntax error deserves its line and problem, and the
+    loader's problems quote at most a key, a tag or a character, never a whole value.
+    """
+    return _MARKER_RE.search(text) is not None
 
 
 def _line_map(node: yaml.Node, path: str = "", out: dict[str, int] | None = None) -> dict[str, int]:
@@ -51,19 +80,21 @@ def parse_plan_text(text: str, *, source: str) -> PlanSpec:
         source: how to name the file in messages.
 
     Raises:
-        PlanError: with one line per problem.
+        PlanError: with one line per problem; a single line, quoting nothing, when the text does not look
+            like a plan.
     """
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"{source}:{mark.line + 1}" if mark is not None else source
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise PlanError([f"{at}: not valid YAML: {problem}"]) from exc
+        data, node = load_with_node(text, limits=PLAN_YAML_LIMITS)
+    except YamlError as exc:
+        if not _text_looks_like_plan(text):
+            raise _not_a_plan(source) from None
+        at = f"{source}:{exc.line}" if exc.line is not None else source
+        raise PlanError([f"{at}: {exc.problem}"]) from None
     if not isinstance(data, dict) or node is None:
         kind = "empty" if data is None else type(data).__name__
         raise PlanError([f"{source}: a plan file must be a YAML mapping with code, title, units, items…; got {kind}"])
+    if not _looks_like_plan(data):
+        raise _not_a_plan(source)
     lines = _line_map(node)
 
     def where(path: str) -> str:
@@ -80,24 +111,39 @@ def parse_plan_text(text: str, *, source: str) -> PlanSpec:
     return plan
 
 
-def read_input_bytes(path: Path | str, *, what: str, max_bytes: int = MAX_PLAN_BYTES) -> bytes:
-    """Read an input file whole, with one clear error for a missing, unreadable or oversized file.
+def read_input_bytes(path: Path | str, *, what: str, max_bytes: int = MAX_PLAN_BYTES,
+                     regular_only: bool = False) -> bytes:
+    """Read an input file whole, with one clear error for a missing, unreadable, special or oversized file.
+
+    Never more than ``max_bytes`` + 1 bytes are read, whatever its size says (``/dev/zero`` never ends).
+    With ``regular_only`` (plan files) only a regular file is opened: a FIFO would block until a writer
+    comes; without it a pipe such as ``/dev/stdin`` can be read (``plan import-text``).
 
     Raises:
         PlanError: naming the file and what is wrong with it.
     """
     p = Path(path)
     try:
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise PlanError([f"{p}: file is {size} bytes; a {what} is at most {max_bytes}"])
-        return p.read_bytes()
+        info = p.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise PlanError([f"{p}: is a directory, not a {what}"])
+        if regular_only and not stat.S_ISREG(info.st_mode):
+            raise PlanError([f"{p}: is not a regular file, so not a {what}"])
+        if info.st_size > max_bytes:
+            raise PlanError([f"{p}: file is {info.st_size} bytes; a {what} is at most {max_bytes}"])
+        with p.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
     except FileNotFoundError:
         raise PlanError([f"{p}: no such file"]) from None
     except IsADirectoryError:
         raise PlanError([f"{p}: is a directory, not a {what}"]) from None
     except PermissionError:
         raise PlanError([f"{p}: permission denied"]) from None
+    except OSError as exc:
+        raise PlanError([f"{p}: cannot be read: {exc.strerror or type(exc).__name__}"]) from None
+    if len(raw) > max_bytes:  # it grew since stat, or it is a device or a pipe
+        raise PlanError([f"{p}: file is more than {max_bytes} bytes; a {what} is at most {max_bytes}"])
+    return raw
 
 
 def load_plan_file(path: Path | str) -> PlanSpec:
@@ -107,7 +153,7 @@ def load_plan_file(path: Path | str) -> PlanSpec:
         PlanError: when the file cannot be read or does not validate; nothing is written anywhere.
     """
     source = str(path)
-    raw = read_input_bytes(path, what="plan file")
+    raw = read_input_bytes(path, what="plan file", regular_only=True)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

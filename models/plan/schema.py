@@ -3,15 +3,22 @@
 A plan file (YAML, under ``config/plans/``) describes one notice: its units, items (tasks and
 safeguard measures) with lead and cooperating units, indicators and yearly targets, and recurring
 duties. :func:`models.plan.file.load_plan_file` reads and validates one; the cross-reference rules
-(unknown units, duplicate references, impossible dates) live in :func:`check_plan`.
+(unknown units, duplicate references, impossible dates) and the bounds (years, schedule dates, target
+values) live in :func:`check_plan`.
+
+Bounds, so that no plan can make generation or a sweep run away (issue 10): years 1900–2100, a period
+of at most :data:`MAX_PERIOD_YEARS` years, schedule dates inside the plan period ± one year, targets
+finite, non-negative, at most :data:`MAX_TARGET_VALUE`, whole numbers for counts (家, 个, 项) and at most
+100 for a percentage; and every list and text capped (``MAX_*`` below) far above a province's plan.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from models.enums import (
     Aggregation,
@@ -25,9 +32,41 @@ from models.enums import (
     UnitKind,
 )
 
+# Sizes: far above a province's plan (about 60 departments, 21 cities, 100 items, 50 indicators).
+MAX_UNITS = 500
+MAX_LOCALITIES = 1000
+MAX_ITEMS = 1000
+MAX_UNITS_PER_ITEM = 200
+MAX_INDICATORS = 500
+MAX_TARGETS = 2000
+MAX_DUTIES = 100
+MAX_DUE_DATES = 366
+MAX_TEXT = 20_000  # an item's or a duty's text
+MAX_SHORT_TEXT = 500  # a section, a clause, a document number, a target's wording
+MAX_PERIOD_YEARS = 30
+MAX_OBLIGATIONS = 100_000  # (period, unit) pairs all duties make over the period; the seed makes under 200
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+MAX_TARGET_VALUE = 1e12
+COUNT_UNITS = ("家", "个", "项")  # whole numbers (the decomposition splits them without decimals)
+PERCENT_UNITS = ("%", "％")
+
+# Top-level keys a plan file has; a file with fewer than two of them is not taken for a plan.
+PLAN_MARKERS = ("code", "title", "units", "items")
+
+
+def _not_bool(value: object) -> object:
+    """YAML's true/false would pass as 1.0/0.0: a number must be written as a number."""
+    if isinstance(value, bool):
+        raise ValueError(f"{str(value).lower()} is not a number")
+    return value
+
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 MonthDay = Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{2}$")]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_TEXT)]
+Number = Annotated[float, BeforeValidator(_not_bool)]
 
 LOCALITY_KINDS = (UnitKind.TOWN, UnitKind.SUBDISTRICT)
 
@@ -39,8 +78,8 @@ class _Strict(BaseModel):
 class Period(_Strict):
     """The years a plan runs."""
 
-    start: int = Field(ge=1949, le=2200, description="First year of the plan")
-    end: int = Field(ge=1949, le=2200, description="Last year of the plan")
+    start: int = Field(ge=1949, le=LAST_YEAR, description="First year of the plan")
+    end: int = Field(ge=1949, le=LAST_YEAR, description="Last year of the plan")
 
 
 class UnitSpec(_Strict):
@@ -65,7 +104,7 @@ class Baseline(_Strict):
     """The value an indicator starts from."""
 
     year: int
-    value: float
+    value: Number
 
 
 class TargetSpec(_Strict):
@@ -73,10 +112,10 @@ class TargetSpec(_Strict):
 
     indicator: Code
     year: int
-    value: float
+    value: Number
     comparator: Comparator = Comparator.GE
     baseline: Baseline | None = None
-    wording: str | None = Field(default=None, description="The notice's own words for the target")
+    wording: ShortText | None = Field(default=None, description="The notice's own words for the target")
 
 
 class ItemSpec(_Strict):
@@ -84,20 +123,21 @@ class ItemSpec(_Strict):
 
     ref: Name = Field(description="Reference in the notice, e.g. 三(二)5")
     kind: ItemKind = ItemKind.TASK
-    section: str = ""
+    section: ShortText = ""
     title: Name
-    text: str = ""
+    text: Text = ""
     lead: Name
-    cooperating: list[Name] = Field(default_factory=list)
+    cooperating: list[Name] = Field(default_factory=list, max_length=MAX_UNITS_PER_ITEM)
     others_unnamed: bool = Field(default=False, description="The notice says 等单位: more units may join")
     localities: LocalityScope = LocalityScope.NONE
-    relevant_localities: list[Name] = Field(default_factory=list)
+    relevant_localities: list[Name] = Field(default_factory=list, max_length=MAX_LOCALITIES)
 
 
 class Schedule(_Strict):
     """When a duty falls due: fixed calendar days in a date range, or relative to another duty."""
 
-    dates: list[MonthDay] = Field(default_factory=list, description="MM-DD days due in each year")
+    dates: list[MonthDay] = Field(default_factory=list, max_length=MAX_DUE_DATES,
+                                  description="MM-DD days due in each year")
     from_: dt.date | None = Field(default=None, alias="from")
     until: dt.date | None = None
     after: Code | None = Field(default=None, description="Due this many working days after another duty")
@@ -112,12 +152,12 @@ class DutySpec(_Strict):
 
     code: Code
     kind: DutyKind
-    clause: str = ""
+    clause: ShortText = ""
     title: Name
-    text: str = ""
+    text: Text = ""
     owner: Name
     responsible: Responsible = Responsible.OWNER
-    members: list[Name] = Field(default_factory=list)
+    members: list[Name] = Field(default_factory=list, max_length=MAX_UNITS + MAX_LOCALITIES)
     frequency: Frequency | None = None
     schedule: Schedule = Field(default_factory=Schedule)
     holiday_policy: HolidayPolicy = HolidayPolicy.ROLL_FORWARD
@@ -128,19 +168,19 @@ class PlanSpec(_Strict):
 
     code: Code
     title: Name
-    notice_title: str = ""
-    doc_number: str = ""
+    notice_title: ShortText = ""
+    doc_number: ShortText = ""
     issuer: Name
     issued_on: dt.date
     period: Period
     coordinator: Name
     leader: Name | None = None
-    units: list[UnitSpec]
-    localities: list[UnitSpec] = Field(default_factory=list)
-    indicators: list[IndicatorSpec] = Field(default_factory=list)
-    targets: list[TargetSpec] = Field(default_factory=list)
-    items: list[ItemSpec]
-    duties: list[DutySpec] = Field(default_factory=list)
+    units: list[UnitSpec] = Field(max_length=MAX_UNITS)
+    localities: list[UnitSpec] = Field(default_factory=list, max_length=MAX_LOCALITIES)
+    indicators: list[IndicatorSpec] = Field(default_factory=list, max_length=MAX_INDICATORS)
+    targets: list[TargetSpec] = Field(default_factory=list, max_length=MAX_TARGETS)
+    items: list[ItemSpec] = Field(max_length=MAX_ITEMS)
+    duties: list[DutySpec] = Field(default_factory=list, max_length=MAX_DUTIES)
 
     @property
     def all_units(self) -> list[UnitSpec]:
@@ -152,159 +192,23 @@ class PlanSpec(_Strict):
         return [u.name for u in self.all_units if u.kind in LOCALITY_KINDS]
 
 
-def _month_day_ok(md: str) -> bool:
-    month, day = (int(x) for x in md.split("-"))
-    try:
-        dt.date(2016, month, day)  # a leap year, so 02-29 is accepted
-    except ValueError:
-        return False
-    return True
-
-
-class _Findings:
-    """The problems found so far, with the checks several sections share."""
-
-    def __init__(self, plan: PlanSpec) -> None:
-        self.problems: list[tuple[str, str]] = []
-        names = [u.name for u in plan.all_units]
-        self.known = set(names)
-        self.shown = "、".join(names[:8]) + ("…" if len(names) > 8 else "")
-
-    def add(self, path: str, message: str) -> None:
-        self.problems.append((path, message))
-
-    def unit_ref(self, path: str, name: str) -> None:
-        """A reference to a unit must name one of the plan's units or localities."""
-        if name not in self.known:
-            self.add(path, f"unknown unit {name!r}; known: {self.shown}")
-
-    def dupes(self, path: str, values: list[tuple[int, str]], what: str) -> None:
-        """Each value once; a repeat is reported at its own index, naming the first."""
-        seen: dict[str, int] = {}
-        for i, value in values:
-            if value in seen:
-                self.add(f"{path}[{i}]", f"duplicate {what} {value!r} (first at {path}[{seen[value]}])")
-            else:
-                seen[value] = i
-
-
-def _check_units(plan: PlanSpec, found: _Findings) -> None:
-    """Unit names and codes unique across units and localities; localities are towns or sub-districts."""
-    all_paths = [("units", i, u) for i, u in enumerate(plan.units)]
-    all_paths += [("localities", i, u) for i, u in enumerate(plan.localities)]
-    seen_name: dict[str, str] = {}
-    seen_code: dict[str, str] = {}
-    for section, i, u in all_paths:
-        here = f"{section}[{i}]"
-        if u.name in seen_name:
-            found.add(f"{here}.name", f"duplicate unit {u.name!r} (first at {seen_name[u.name]})")
-        seen_name.setdefault(u.name, here)
-        if u.code in seen_code:
-            found.add(f"{here}.code", f"duplicate unit code {u.code!r} (first at {seen_code[u.code]})")
-        seen_code.setdefault(u.code, here)
-    for i, u in enumerate(plan.localities):
-        if u.kind not in LOCALITY_KINDS:
-            found.add(f"localities[{i}].kind", f"{u.kind.value!r} is not a locality; use town or subdistrict")
-
-
-def _check_period_and_roles(plan: PlanSpec, found: _Findings) -> None:
-    """The period runs forward; the coordinator and the leader are units of the plan."""
-    if plan.period.end < plan.period.start:
-        found.add("period", f"end {plan.period.end} is before start {plan.period.start}")
-    found.unit_ref("coordinator", plan.coordinator)
-    if plan.leader is not None:
-        found.unit_ref("leader", plan.leader)
-
-
-def _check_indicators(plan: PlanSpec, found: _Findings) -> None:
-    """Indicator codes unique; a parent is another indicator of the plan."""
-    found.dupes("indicators", [(i, x.code) for i, x in enumerate(plan.indicators)], "indicator code")
-    indicator_codes = {x.code for x in plan.indicators}
-    for i, ind in enumerate(plan.indicators):
-        if ind.parent is not None and (ind.parent not in indicator_codes or ind.parent == ind.code):
-            found.add(f"indicators[{i}].parent", f"unknown parent indicator {ind.parent!r}")
-
-
-def _check_targets(plan: PlanSpec, found: _Findings) -> None:
-    """A target names a known indicator, once per year, in the plan period (or the year before: a baseline)."""
-    indicator_codes = {x.code for x in plan.indicators}
-    target_keys: dict[tuple[str, int], int] = {}
-    for i, t in enumerate(plan.targets):
-        if t.indicator not in indicator_codes:
-            found.add(f"targets[{i}].indicator",
-                      f"unknown indicator {t.indicator!r}; known: {', '.join(sorted(indicator_codes)) or 'none'}")
-        key = (t.indicator, t.year)
-        if key in target_keys:
-            found.add(f"targets[{i}]", f"duplicate target for {t.indicator!r} in {t.year} "
-                                       f"(first at targets[{target_keys[key]}])")
-        target_keys.setdefault(key, i)
-        if not plan.period.start - 1 <= t.year <= plan.period.end:
-            found.add(f"targets[{i}].year",
-                      f"year {t.year} is outside the plan period {plan.period.start}-{plan.period.end}")
-
-
-def _check_items(plan: PlanSpec, found: _Findings) -> None:
-    """Item refs unique; lead and cooperating units known, none twice; relevant localities known and scoped."""
-    found.dupes("items", [(i, x.ref) for i, x in enumerate(plan.items)], "item ref")
-    for i, item in enumerate(plan.items):
-        found.unit_ref(f"items[{i}].lead", item.lead)
-        for j, name in enumerate(item.cooperating):
-            found.unit_ref(f"items[{i}].cooperating[{j}]", name)
-            if name == item.lead:
-                found.add(f"items[{i}].cooperating[{j}]", f"{name!r} is already the lead unit")
-        found.dupes(f"items[{i}].cooperating", list(enumerate(item.cooperating)), "unit")
-        for j, name in enumerate(item.relevant_localities):
-            if name not in plan.locality_names:
-                found.add(f"items[{i}].relevant_localities[{j}]",
-                          f"unknown locality {name!r}; known: {'、'.join(plan.locality_names)}")
-        if item.relevant_localities and item.localities is not LocalityScope.RELEVANT:
-            found.add(f"items[{i}].relevant_localities",
-                      f"names localities but localities is {item.localities.value!r}, not 'relevant'")
-
-
-def _check_duties(plan: PlanSpec, found: _Findings) -> None:
-    """Duty codes unique; owner and members known; one due rule (days of the year, or after another duty)."""
-    found.dupes("duties", [(i, x.code) for i, x in enumerate(plan.duties)], "duty code")
-    duty_codes = {d.code for d in plan.duties}
-    for i, duty in enumerate(plan.duties):
-        found.unit_ref(f"duties[{i}].owner", duty.owner)
-        for j, name in enumerate(duty.members):
-            found.unit_ref(f"duties[{i}].members[{j}]", name)
-        if duty.responsible is Responsible.MEMBERS and not duty.members:
-            found.add(f"duties[{i}].members", "responsible is 'members' but no members are listed")
-        sched = duty.schedule
-        for j, md in enumerate(sched.dates):
-            if not _month_day_ok(md):
-                found.add(f"duties[{i}].schedule.dates[{j}]", f"{md!r} is not a day of the year (MM-DD)")
-        if sched.after is not None:
-            if sched.after not in duty_codes or sched.after == duty.code:
-                found.add(f"duties[{i}].schedule.after", f"unknown duty {sched.after!r}")
-            if sched.dates:
-                found.add(f"duties[{i}].schedule", "give either dates or after, not both")
-        elif not sched.dates:
-            found.add(f"duties[{i}].schedule", "no due rule: give dates (MM-DD) or after (a duty code)")
-        if sched.from_ and sched.until and sched.until < sched.from_:
-            found.add(f"duties[{i}].schedule.until", f"{sched.until} is before from {sched.from_}")
-
-
 def check_plan(plan: PlanSpec) -> list[tuple[str, str]]:
-    """Cross-reference rules a single field cannot check.
-
-    Section by section, in this order: units, the period and the coordinator and leader, indicators,
-    targets, items, duties.
+    """Cross-reference rules and bounds a single field cannot check (:func:`models.plan.checks.check_plan`).
 
     Returns:
         (path inside the file, message) pairs; empty when the plan is consistent.
     """
-    found = _Findings(plan)
-    for check in (_check_units, _check_period_and_roles, _check_indicators, _check_targets, _check_items,
-                  _check_duties):
-        check(plan, found)
-    return found.problems
+    from models.plan.checks import check_plan as run  # checks.py imports this module's classes
+
+    return run(plan)
+
 
 
 def plan_summary(plan: PlanSpec) -> dict[str, Any]:
-    """The plan as the JSON shape `duban plan show --json` and `plan import-text --json` print."""
+    """The plan as the JSON shape `duban plan show --json` and `plan import-text --json` print.
+
+    Always valid JSON: a non-finite target (stored before such values were refused) prints as null.
+    """
     indicators = {x.code: x for x in plan.indicators}
     return {
         "code": plan.code,
@@ -328,7 +232,7 @@ def plan_summary(plan: PlanSpec) -> dict[str, Any]:
             {
                 "year": t.year,
                 "name": indicators[t.indicator].name if t.indicator in indicators else t.indicator,
-                "value": t.value,
+                "value": t.value if math.isfinite(t.value) else None,  # JSON has no NaN or Infinity
                 "unit": indicators[t.indicator].unit if t.indicator in indicators else "",
                 "comparator": t.comparator.value,
             }

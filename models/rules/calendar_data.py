@@ -12,11 +12,11 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from models import safe_yaml
 from models.dates import parse_date
-from models.errors import CalendarError
+from models.errors import CalendarError, YamlError
 from models.validation import format_validation_error
 
 
@@ -76,14 +76,8 @@ class OperatorYear:
     makeup_workdays: dict[date, str]
 
 
-class _TextDatesLoader(yaml.SafeLoader):
-    """A safe loader that leaves dates as text, so a bad date is reported by pydantic with its path."""
-
-
-_TextDatesLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+# Dates stay text, so that a bad date is reported by pydantic with its path.
+_LIMITS = safe_yaml.YamlLimits(max_chars=1024 * 1024, dates_as_text=True)
 
 
 def _fail(path: Path, problems: list[str]) -> CalendarError:
@@ -94,11 +88,11 @@ def _fail(path: Path, problems: list[str]) -> CalendarError:
 
 def _parse(path: Path) -> _YearFile:
     try:
-        raw: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDatesLoader)  # noqa: S506
+        raw: Any = safe_yaml.load(safe_yaml.read_text(path, max_bytes=_LIMITS.max_chars), limits=_LIMITS)
     except OSError as exc:
         raise CalendarError(f"cannot read calendar file {path}: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise CalendarError(f"invalid calendar file {path}: not valid YAML: {exc}") from exc
+    except YamlError as exc:
+        raise CalendarError(f"invalid calendar file {path}: {exc}") from None
     if not isinstance(raw, dict):
         raise _fail(path, [f"expected a mapping with year, source, holidays, makeup_workdays; got {raw!r}"])
     try:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from models import safe_yaml
 from models.enums import Role, Stage
-from models.errors import LadderError
+from models.errors import LadderError, YamlError
 from models.validation import format_validation_error
 
 NO_NEXT = 1_000_000  # "no next stage" as a number, so that SQL compares it without NULL handling
@@ -91,11 +91,13 @@ def load_escalation(path: Path) -> EscalationSpec:
         LadderError: naming the file, the path inside it and the problem.
     """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_yaml.load(safe_yaml.read_text(path))
     except FileNotFoundError:
         raise LadderError(f"{path}: no such file") from None
-    except yaml.YAMLError as exc:
-        raise LadderError(f"{path}: not valid YAML: {exc}") from None
+    except OSError as exc:
+        raise LadderError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    except YamlError as exc:
+        raise LadderError(f"{path}:{exc.line}: {exc.problem}" if exc.line else f"{path}: {exc.problem}") from None
     try:
         return EscalationSpec.model_validate(data)
     except ValidationError as exc:

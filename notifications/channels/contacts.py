@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import apprise
-import yaml
 
-from models import enums
+from models import enums, safe_yaml
 from models.enums import ROLE_TAG_PREFIX, UNIT_TAG_PREFIX, Role, recipient_key
-from models.errors import NotificationError
+from models.errors import NotificationError, YamlError
 from notifications.channels.redact import redact_url, register_secrets, secrets_of
 
 # Every role a contact may carry; "fallback" is the channel that tells the coordinator a message could not be
@@ -149,6 +148,19 @@ def _mask_config_message(message: str) -> str:
     return re.sub(r"://[^\s,]+", "://****", message)
 
 
+def _load_yaml(text: str, path: Path) -> Any:
+    """The contacts file through the safe loader, before Apprise sees it: one line per refusal, URLs masked."""
+    try:
+        return safe_yaml.load(text)
+    except YamlError as exc:
+        line = f" at line {exc.line}" if exc.line is not None else ""
+        problem = re.sub(r"://[^\s,']+", "://****", exc.problem)  # a duplicate key here may be a URL
+        if problem.startswith("not valid YAML: "):
+            raise NotificationError(f"contacts file {path} is not valid YAML{line}: "
+                                    f"{problem.removeprefix('not valid YAML: ')}") from None
+        raise NotificationError(f"contacts file {path} is refused{line}: {problem}") from None
+
+
 class Contacts:
     """The configured contacts (Apprise servers), loaded once from an Apprise YAML file.
 
@@ -174,27 +186,21 @@ class Contacts:
         asset = asset or make_asset()
         quiet_apprise_logging()
         try:
-            text = path.read_text(encoding="utf-8")
+            text = safe_yaml.read_text(path)
         except FileNotFoundError as exc:
             raise NotificationError(f"contacts file {path} does not exist") from exc
-        except (OSError, UnicodeDecodeError) as exc:
+        except (OSError, YamlError) as exc:
             raise NotificationError(f"contacts file {path} cannot be read: {exc}") from exc
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            where = getattr(exc, "problem_mark", None)
-            line = f" at line {where.line + 1}" if where is not None else ""
-            problem = getattr(exc, "problem", None)
-            detail = f": {problem}" if problem else ""
-            raise NotificationError(f"contacts file {path} is not valid YAML{line}{detail}") from exc
+        data = _load_yaml(text, path)
         if not isinstance(data, dict) or not isinstance(data.get("urls"), list):
             raise NotificationError(
                 f"contacts file {path} is not an Apprise YAML config: expected a mapping with a 'urls' list"
             )
         config = apprise.AppriseConfig(asset=asset)
         with _apprise_warnings() as problems:
-            # Apprise picks the parser from the extension; say "yaml" explicitly for any file name.
-            config.add(f"file://{path.resolve().as_posix()}?format=yaml")
+            # Apprise parses exactly the text the safe loader passed (not the file again, which may have
+            # changed); "yaml" explicitly, whatever the file is called. Includes stay off (recursion 0).
+            config.add_config(text, format="yaml")
             servers = list(config.services())
         problems = [_mask_config_message(p) for p in problems if not p.startswith("Failed to load Apprise config")]
         if problems:
