@@ -40,7 +40,9 @@ def test_up_serves_load_plan_and_stops(tmp_path: Path) -> None:
     try:
         deployments: list[str] = []
         deadline = time.monotonic() + 150
-        while time.monotonic() < deadline and not set(deployments) >= EXPECTED:
+        # The last deployment shows in the API a moment before `duban up` prints that it serves: wait for both.
+        while time.monotonic() < deadline and not (set(deployments) >= EXPECTED
+                                                   and "UI at" in (tmp_path / "up.log").read_text()):
             assert proc.poll() is None, (tmp_path / "up.log").read_text()
             try:
                 assert _get_json(api + "/health") is True
