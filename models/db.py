@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
 from models.errors import DatabaseError
+from models.files import private_dir, private_file, tighten_file
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -58,8 +59,8 @@ def make_engine(url: str) -> Engine:
     except sa.exc.ArgumentError as exc:
         raise DatabaseError(f"database URL {url!r} is not a valid SQLAlchemy URL") from exc
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            _private_sqlite_file(Path(parsed.database))
         # The driver's own transaction handling is switched off so that every transaction starts with
         # BEGIN IMMEDIATE: SQLite has one writer at a time, and a transaction that read first and
         # wrote later could otherwise fail with "database is locked" instead of waiting its turn.
@@ -70,6 +71,18 @@ def make_engine(url: str) -> Engine:
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return sa.create_engine(parsed, pool_pre_ping=True)
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file 0600 (in a 0700 folder if that is new) before SQLite opens it.
+
+    SQLite gives its ``-wal`` and ``-shm`` files the database file's mode; files an older duban made
+    readable by others are tightened.
+    """
+    private_dir(path.parent)
+    private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        tighten_file(path.with_name(path.name + suffix))
 
 
 @lru_cache(maxsize=8)

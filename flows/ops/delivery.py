@@ -20,6 +20,7 @@ from flows.ops.commands import engine_for
 from models.dates import to_local
 from models.db import session_scope
 from models.errors import NotificationError
+from models.files import private_dir, write_private
 from models.records.units import unit_codes
 from notifications.channels.contacts import Contacts, default_contacts_yaml
 from notifications.channels.redact import scrub
@@ -41,9 +42,9 @@ def write_default_contacts(settings: Settings, smtp_port: int) -> Path:
     """Write <var_dir>/contacts.yaml: every unit's handler and head, the coordinator, the leader → the catcher."""
     with session_scope(engine_for(settings)) as session:
         units = unit_codes(session=session)
-    path = settings.var_dir / "contacts.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(default_contacts_yaml(units, smtp_host="127.0.0.1", smtp_port=smtp_port), encoding="utf-8")
+    path = private_dir(settings.var_dir, tighten=True) / "contacts.yaml"
+    # 0600 like every contacts file should be: the operator later adds bot keys and mail passwords here.
+    write_private(path, default_contacts_yaml(units, smtp_host="127.0.0.1", smtp_port=smtp_port).encode("utf-8"))
     return path
 
 

@@ -8,10 +8,13 @@ after downtime sends what is due *now*, once.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
+from dataclasses import asdict
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from config.settings import get_settings
 from flows.ops.delivery import contacts_sender, recent_messages_table
@@ -28,16 +31,43 @@ def generate_task(as_of: dt.datetime) -> dict[str, Any]:
     res = generate(engine_context(), as_of)
     for notice in res.calendar_notices:
         get_run_logger().warning(notice)
-    return {"created": res.created, "moved": res.moved, "total": res.total}
+    for failure in res.failed:
+        get_run_logger().error("plan %s set aside: %s (the coordinator is told; every other plan goes on)",
+                               failure.plan, failure.error)
+    return {"created": res.created, "moved": res.moved, "total": res.total,
+            "failed": [asdict(f) for f in res.failed]}
 
 
 @task(name="sweep-obligations")
 def sweep_task(as_of: dt.datetime) -> dict[str, Any]:
     """One set-based sweep: enqueue the current ladder stage of every obligation that has one due."""
     res = run_sweep(engine_context(), as_of)
+    for failure in res.failed:
+        get_run_logger().error("plan %s set aside in the sweep: %s (the coordinator is told; every other plan "
+                               "goes on)", failure.plan, failure.error)
     return {"as_of": to_local(res.as_of).isoformat(), "enqueued": res.enqueued, "skipped": res.skipped,
             "advanced": res.advanced, "lights_changed": res.lights_changed, "cancelled": res.cancelled,
-            "not_before": to_local(res.not_before).isoformat()}
+            "not_before": to_local(res.not_before).isoformat(), "failed": [asdict(f) for f in res.failed]}
+
+
+def _md(text: str) -> str:
+    """Plain text safe inside markdown: HTML escaped, markdown punctuation backslashed, one line."""
+    return re.sub(r"([\\`*_\[\]{}()#+!|~>-])", r"\\\1", html.escape(" ".join(text.split()), quote=False))
+
+
+def sweep_markdown(generated: dict[str, Any], swept: dict[str, Any]) -> str:
+    """The `sweep` artifact: what this sweep did, and a line for each plan it had to set aside."""
+    lines = [f"**督办扫描 {swept['as_of']}**：新建督办事项 {generated['created']} 项，"
+             f"入队消息 {swept['enqueued']} 条(补记跳过 {swept['skipped']} 条)，推进 {swept['advanced']} 项，"
+             f"亮灯变化 {swept['lights_changed']} 项，取消 {swept['cancelled']} 条。"]
+    failed = [*generated["failed"], *swept["failed"]]
+    if failed:
+        lines.append("")
+        for f in failed:
+            step = "生成督办事项" if f["step"] == "generate" else "扫描"
+            lines.append(f"- ⚠️ **计划 {_md(f['plan'])} 本次{step}失败，已暂停督办并通知协调单位**"
+                         f"(其他计划照常督办)：{_md(f['error'])}")
+    return "\n".join(lines)
 
 
 @flow(name="sweep", description="督办扫描:按督办阶梯找出当前到期的提醒、催办、督办单和提级督办,写入待发队列。")
@@ -48,6 +78,8 @@ def sweep_flow(as_of: dt.datetime | None = None) -> dict[str, Any]:
         raise ValueError("as_of must carry its time zone, e.g. 2016-06-07T09:30:00+08:00")
     generated = generate_task(when)
     swept = sweep_task(when)
+    create_markdown_artifact(key="sweep", markdown=sweep_markdown(generated, swept),
+                             description="督办扫描结果(有计划出错时在此列出)")
     if generated["total"]:
         from flows.orchestration.inspection import status_board_task
 

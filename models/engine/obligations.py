@@ -8,20 +8,27 @@ new; a changed calendar or holiday policy moves the due dates of obligations sti
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from models.engine.isolation import PlanFailure
+from models.engine.sweep import take_sweep_turn
 from models.engine.workdays import ensure_years
 from models.enums import EventKind, Light, ObligationStatus, Responsible
+from models.errors import PlanError
 from models.plan.schema import DutySpec, PlanSpec
 from models.plan.store import find_plan
 from models.rules.calendar import WorkingCalendar
 from models.rules.ladder import EscalationSpec, first_offset
 from models.tables.engine import Obligation, ObligationEvent
 from models.tables.plan import Duty, Unit
+
+# The years obligations are generated for. A stored plan reaching outside them (a schedule running from
+# 0001 to 9999) is refused at once, before it fills the working-day table with eight thousand years.
+GENERATION_YEARS = (1900, 2100)
 
 
 def _day(year: int, md: str) -> dt.date:
@@ -78,6 +85,7 @@ class GenerateResult:
     total: int
     years: tuple[int, int]
     calendar_notices: list[str]
+    failed: list[PlanFailure] = field(default_factory=list)
 
 
 def _insert_ignore(session: Session, rows: list[dict[str, object]]) -> int:
@@ -95,14 +103,40 @@ def _insert_ignore(session: Session, rows: list[dict[str, object]]) -> int:
     return int(session.execute(count).scalar_one() - before)
 
 
+def check_generation_years(plan: PlanSpec) -> None:
+    """Refuse a stored plan whose period or duty schedules run outside :data:`GENERATION_YEARS`.
+
+    Raises:
+        PlanError: naming the plan, the duty and the date.
+    """
+    lo, hi = GENERATION_YEARS
+    problems = []
+    if not lo <= plan.period.start <= plan.period.end <= hi:
+        problems.append(f"plan {plan.code}: period {plan.period.start}–{plan.period.end} is outside the years "
+                        f"{lo}–{hi} obligations are generated for")
+    for duty in plan.duties:
+        for label, day in (("from", duty.schedule.from_), ("until", duty.schedule.until)):
+            if day is not None and not lo <= day.year <= hi:
+                problems.append(f"plan {plan.code}: duty {duty.code} schedule {label} {day.isoformat()} is outside "
+                                f"the years {lo}–{hi} obligations are generated for")
+    if problems:
+        raise PlanError(problems)
+
+
 def generate_obligations(
     plan_code: str | None, *, session: Session, cal: WorkingCalendar, escalation: EscalationSpec, now: dt.datetime
 ) -> GenerateResult:
-    """Create the obligations of every duty of a stored plan (idempotent) and refresh open due dates."""
+    """Create the obligations of every duty of a stored plan (idempotent) and refresh open due dates.
+
+    Takes the sweep's turn first (PostgreSQL), so that concurrent runs do not race to add the same
+    working-day years.
+    """
     from models.plan.store import read_plan
 
+    take_sweep_turn(session)
     plan_row = find_plan(plan_code, session=session)
     plan = read_plan(plan_row.code, session=session)
+    check_generation_years(plan)
     pid = plan_row.id
     assert pid is not None
     units = {u.name: u.id or 0 for u in session.exec(select(Unit).where(Unit.plan_id == pid))}

@@ -14,13 +14,16 @@ One sweep, for all open obligations at once, in five steps (one transaction; the
    an index range scan) and its light, in one write per row;
 5. updates the lights step 4 did not write: those of the obligations that reached no stage today.
 
-The ladder is inlined as a VALUES table; no per-obligation Python runs here.
+The ladder is inlined as a VALUES table; no per-obligation Python runs here. The steps run for every
+plan at once; should one plan's rows make a statement fail (a value the database cannot compute with),
+they are undone and run again plan by plan, each in its own savepoint, so that plan is set aside and
+reported and every other plan is still chased.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +31,7 @@ from sqlmodel import Session, select
 
 from models.dates import to_local
 from models.db import AwareDateTime
+from models.engine.isolation import PLAN_FAULTS, PlanFailure, is_plan_fault, one_line
 from models.engine.workdays import day_index, ensure_years
 from models.enums import (
     ROLE_TAG_PREFIX,
@@ -60,6 +64,15 @@ class SweepResult:
     advanced: int = 0
     lights_changed: int = 0
     calendar_notices: list[str] = field(default_factory=list)
+    failed: list[PlanFailure] = field(default_factory=list)
+
+    def add(self, part: SweepResult) -> None:
+        """Add one plan's counts to the whole sweep's."""
+        self.cancelled += part.cancelled
+        self.enqueued += part.enqueued
+        self.skipped += part.skipped
+        self.advanced += part.advanced
+        self.lights_changed += part.lights_changed
 
 
 def _light_sql(p: str) -> tuple[str, str]:
@@ -111,6 +124,11 @@ class _Moment:
     not_before: dt.datetime
     ladder_cte: str  # the ``st`` (stages) and ``aud`` (audiences) VALUES tables of every duty's ladder
     ladder_params: dict[str, object]
+    plan_id: int | None = None  # sweep only this plan's obligations (None: every plan's)
+
+    def only(self, column: str) -> str:
+        """The condition limiting a step to :attr:`plan_id` (empty when sweeping every plan)."""
+        return "" if self.plan_id is None else f" AND {column} = {int(self.plan_id)}"
 
 
 def _timestamps(*names: str) -> list[sa.BindParameter[Any]]:
@@ -119,13 +137,19 @@ def _timestamps(*names: str) -> list[sa.BindParameter[Any]]:
     return [sa.bindparam(name, type_=ts) for name in names]
 
 
+def take_sweep_turn(session: Session) -> None:
+    """Wait for the sweep's turn until the end of this transaction (PostgreSQL; SQLite has one writer anyway).
+
+    Sweeps take turns: a concurrent second sweep waits, then finds nothing left to do.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SWEEP_LOCK})
+
+
 def _prepare(session: Session, cal: WorkingCalendar, escalation: EscalationSpec, now: dt.datetime,
              hours: WorkingHours) -> _Moment:
     """Take the sweep's turn, make sure the working-day table covers today, and inline the ladders."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Sweeps take turns (SQLite's single writer does the same there): a concurrent second sweep
-        # waits, then finds nothing left to do.
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SWEEP_LOCK})
+    take_sweep_turn(session)
     local_today = to_local(now).date()
     ensure_years(session, cal, local_today.year - 1, local_today.year + 1)
     k = day_index(session, local_today)
@@ -138,12 +162,12 @@ def _prepare(session: Session, cal: WorkingCalendar, escalation: EscalationSpec,
     return _Moment(now=now, k=k, not_before=not_before, ladder_cte=ladder_cte, ladder_params=params)
 
 
-def _cancel_closed(session: Session) -> int:
+def _cancel_closed(session: Session, m: _Moment) -> int:
     """Step 1: pending messages of obligations that were closed meanwhile are not sent."""
     return _changed(session, session.execute(sa.text(
         f"UPDATE outbox SET status = '{OutboxStatus.CANCELLED}' WHERE status = '{OutboxStatus.PENDING}' "
         "AND EXISTS (SELECT 1 FROM obligation o "
-        f"WHERE o.id = outbox.obligation_id AND o.status <> '{ObligationStatus.OPEN}')"
+        f"WHERE o.id = outbox.obligation_id AND o.status <> '{ObligationStatus.OPEN}'{m.only('o.plan_id')})"
     )))
 
 
@@ -164,7 +188,7 @@ WITH {m.ladder_cte},
 due AS MATERIALIZED (
     SELECT o.id AS oid, o.unit_id, o.duty_id, o.stage_seq, (:k - o.due_wd) AS d
     FROM obligation o
-    WHERE o.status = '{ObligationStatus.OPEN}' AND o.next_wd <= :k
+    WHERE o.status = '{ObligationStatus.OPEN}' AND o.next_wd <= :k{m.only("o.plan_id")}
 ),
 hit AS (
     SELECT due.oid, due.unit_id, due.duty_id, due.stage_seq, st.seq, st.stage, st.lvl, st.off, st.rep,
@@ -205,6 +229,7 @@ def _record_light_changes(session: Session, m: _Moment) -> int:
     return _changed(session, session.execute(sa.text(
         "INSERT INTO obligation_event (obligation_id, at, kind, old, new, note) "
         f"SELECT id, :now, '{EventKind.LIGHT}', light, {new_light}, '' FROM obligation WHERE {changing}"
+        f"{m.only('plan_id')}"
     ).bindparams(*_timestamps("now")), {"k": m.k, "now": m.now}))
 
 
@@ -231,6 +256,7 @@ UPDATE obligation SET (stage_seq, level, next_wd, light, updated_at) = (
            :now
     FROM st WHERE {current})
 WHERE obligation.status = '{is_open}' AND obligation.next_wd <= :k AND EXISTS (SELECT 1 FROM st WHERE {current})
+      {m.only("obligation.plan_id")}
 """).bindparams(*_timestamps("now"))
     return _changed(session, session.execute(advance, {**m.ladder_params, "k": m.k, "now": m.now}))
 
@@ -239,7 +265,7 @@ def _update_other_lights(session: Session, m: _Moment) -> None:
     """Step 5: the lights of the obligations that reached no stage today (step 4 wrote the others')."""
     new_light, changing = _light_sql("")
     session.execute(sa.text(
-        f"UPDATE obligation SET light = {new_light}, updated_at = :now WHERE {changing}"
+        f"UPDATE obligation SET light = {new_light}, updated_at = :now WHERE {changing}{m.only('plan_id')}"
     ).bindparams(*_timestamps("now")), {"k": m.k, "now": m.now})
 
 
@@ -251,15 +277,44 @@ def sweep(
     now: dt.datetime,
     hours: WorkingHours | None = None,
 ) -> SweepResult:
-    """Run one sweep as of ``now`` (aware): the five steps of the module docstring, in order. The caller commits."""
+    """Run one sweep as of ``now`` (aware): the five steps of the module docstring, in order. The caller commits.
+
+    The plans whose rows made a step fail are in ``result.failed``; every other plan was swept.
+    """
     m = _prepare(session, cal, escalation, now, hours or WorkingHours())
     result = SweepResult(as_of=now, today_idx=m.k, not_before=m.not_before)
-    result.cancelled = _cancel_closed(session)
+    try:
+        with session.begin_nested():
+            _steps(session, m, result)
+    except PLAN_FAULTS as exc:
+        if not is_plan_fault(exc):
+            raise
+        result = _plan_by_plan(session, m, SweepResult(as_of=now, today_idx=m.k, not_before=m.not_before))
+    result.calendar_notices = list(cal.notices)
+    return result
+
+
+def _steps(session: Session, m: _Moment, result: SweepResult) -> None:
+    result.cancelled = _cancel_closed(session, m)
     result.skipped, result.enqueued = _enqueue(session, m)
     result.lights_changed = _record_light_changes(session, m)
     result.advanced = _advance(session, m)
     _update_other_lights(session, m)
-    result.calendar_notices = list(cal.notices)
+
+
+def _plan_by_plan(session: Session, m: _Moment, result: SweepResult) -> SweepResult:
+    """The five steps once per plan, each plan in its own savepoint; a plan that fails is set aside."""
+    for pid, code in session.execute(sa.text("SELECT id, code FROM plan ORDER BY id")).all():
+        part = SweepResult(as_of=result.as_of, today_idx=result.today_idx, not_before=result.not_before)
+        try:
+            with session.begin_nested():
+                _steps(session, replace(m, plan_id=int(pid)), part)
+        except PLAN_FAULTS as exc:
+            if not is_plan_fault(exc):
+                raise
+            result.failed.append(PlanFailure(plan=str(code), step="sweep", error=one_line(exc)))
+            continue
+        result.add(part)
     return result
 
 

@@ -31,6 +31,7 @@ from aiosmtpd.controller import Controller
 
 from models.dates import SystemClock, to_utc
 from models.errors import NotificationError
+from models.files import private_dir, write_private
 
 _log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class _Handler:
         return "250 Message accepted for delivery"
 
     def _store(self, data: bytes) -> Path:
-        self.store_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.store_dir)
         while True:
             with self._lock:
                 n = next(self._counter)
@@ -65,7 +66,7 @@ class _Handler:
                 continue
             # Write then rename, so a reader never sees half a message.
             partial = final.with_suffix(".part")
-            partial.write_bytes(data)
+            write_private(partial, data)  # 0600: caught mail is for the operator's eyes only
             os.replace(partial, final)
             _log.info("caught mail %s", final.name)
             return final
@@ -140,7 +141,7 @@ class MailCatcher:
         """
         if self._controller is not None:
             raise NotificationError(f"mail catcher on {self.host}:{self.port} is already running")
-        self.store_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.store_dir, tighten=True)
         if self._requested_port:
             _check_free(self.host, self._requested_port)
         controller = _Controller(

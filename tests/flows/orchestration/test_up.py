@@ -40,7 +40,9 @@ def test_up_serves_load_plan_and_stops(tmp_path: Path) -> None:
     try:
         deployments: list[str] = []
         deadline = time.monotonic() + 150
-        while time.monotonic() < deadline and not set(deployments) >= EXPECTED:
+        # The last deployment shows in the API a moment before `duban up` prints that it serves: wait for both.
+        while time.monotonic() < deadline and not (set(deployments) >= EXPECTED
+                                                   and "UI at" in (tmp_path / "up.log").read_text()):
             assert proc.poll() is None, (tmp_path / "up.log").read_text()
             try:
                 assert _get_json(api + "/health") is True
@@ -128,3 +130,113 @@ def test_up_with_basic_auth_refuses_anonymous_api_calls(tmp_path: Path) -> None:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert "pa55-word" not in (tmp_path / "up.log").read_text()
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def _alive(pid: int) -> str | None:
+    """The process state letter (R, S, T…), or None once it is gone or a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    state = stat[stat.rindex(")") + 2]
+    return None if state in "ZX" else state
+
+
+def _wait(what: str, check: object, timeout: float, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"{what} within {timeout:.0f} s" + (f"\n{log.read_text()}" if log else ""))
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return _get_json(f"http://127.0.0.1:{port}/api/health") is True
+    except OSError:
+        return False
+
+
+def test_init_creates_var_and_the_database_private(tmp_path: Path) -> None:
+    var = tmp_path / "var"
+    env = {**os.environ, "DUBAN_VAR_DIR": str(var)}
+    env.pop("DUBAN_DATABASE_URL", None)
+    assert subprocess.run([sys.executable, "-m", "flows.cli", "init"], cwd=ROOT, env=env, timeout=60).returncode == 0
+    assert (_mode(var), _mode(var / "duban.db")) == (0o700, 0o600)
+    # A database an older duban left readable by everyone is tightened, with SQLite's side files.
+    for path in (var / "duban.db", var / "duban.db-wal"):
+        path.touch()
+        path.chmod(0o644)
+    assert subprocess.run([sys.executable, "-m", "flows.cli", "init"], cwd=ROOT, env=env, timeout=60).returncode == 0
+    assert (_mode(var / "duban.db"), _mode(var / "duban.db-wal")) == (0o600, 0o600)
+
+
+def test_up_files_are_private_and_a_killed_up_leaves_no_server_behind(tmp_path: Path) -> None:
+    """SIGKILL `duban up` twice: its server dies with it (parent-death signal); a server that outlived it anyway
+    (stopped, so the signal waits) is reclaimed by the next `duban up` through the pidfile, on the same port."""
+    import smtplib
+
+    port, smtp_port = free_port(), free_port()
+    var = tmp_path / "var"
+    env = {**os.environ, "DUBAN_VAR_DIR": str(var), "DUBAN_UI_PORT": str(port),
+           "DUBAN_MAIL_CATCHER_PORT": str(smtp_port)}
+    for key in ("PREFECT_API_URL", "PREFECT_HOME", "DUBAN_DATABASE_URL"):
+        env.pop(key, None)
+    assert subprocess.run([sys.executable, "-m", "flows.cli", "init"], cwd=ROOT, env=env, timeout=60).returncode == 0
+    pidfile = var / "prefect" / "server.pid"
+    ups: list[subprocess.Popen[bytes]] = []
+    servers: list[int] = []
+
+    def up(n: int) -> tuple[subprocess.Popen[bytes], Path]:
+        log = tmp_path / f"up{n}.log"
+        proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "up"], cwd=ROOT, env=env, stdout=log.open("w"),
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        ups.append(proc)
+        _wait("the server answers", lambda: proc.poll() is None and _healthy(port) and pidfile.exists(), 150, log)
+        servers.append(int(json.loads(pidfile.read_text())["pid"]))
+        return proc, log
+
+    try:
+        first, log = up(1)
+        _wait("the mail catcher runs", lambda: (var / "contacts.yaml").exists(), 60, log)  # written once it listens
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as smtp:
+            smtp.sendmail("duban@localhost", ["coordinator@localhost"], b"Subject: private\r\n\r\nhello\r\n")
+        caught = list((var / "mail").glob("*.eml"))
+        modes = {p.relative_to(var).as_posix(): _mode(p) for p in
+                 [var, var / "mail", var / "prefect", var / "prefect" / "prefect.db", var / "prefect" / "server.log",
+                  pidfile, var / "contacts.yaml", var / "duban.db", *caught]}
+        print("\nmodes:", {k: oct(v) for k, v in modes.items()})
+        assert len(caught) == 1
+        assert all(mode == (0o700 if (var / name).is_dir() else 0o600) for name, mode in modes.items()), modes
+
+        os.kill(first.pid, signal.SIGKILL)  # as the OOM killer would
+        first.wait(timeout=10)
+        _wait("the first server dies with duban up", lambda: _alive(servers[0]) is None, 30)
+
+        second, log = up(2)  # the same port is free again
+        os.kill(servers[1], signal.SIGSTOP)  # a server that does not die: the parent-death SIGTERM waits
+        os.kill(second.pid, signal.SIGKILL)
+        second.wait(timeout=10)
+        time.sleep(1)  # were the server able to act on the signal, it would be gone by now
+        assert _alive(servers[1]) == "T"  # still there, holding the port
+
+        third, log = up(3)
+        _wait("the third duban up serves", lambda: "UI at" in log.read_text(), 150, log)
+        assert f"stopping the Prefect server (pid {servers[1]}) a previous `duban up` left running" in log.read_text()
+        assert _alive(servers[1]) is None
+        third.send_signal(signal.SIGINT)
+        assert third.wait(timeout=60) == 0
+        assert "duban: stopped." in log.read_text() and "Traceback" not in log.read_text()
+        assert _alive(servers[2]) is None and not pidfile.exists()
+    finally:
+        for proc in ups:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+        for pid in servers:
+            if _alive(pid) is not None:
+                os.killpg(pid, signal.SIGKILL)

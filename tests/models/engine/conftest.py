@@ -41,3 +41,31 @@ def rows(engine: sa.Engine, sql: str, **params: object) -> list[tuple[object, ..
 def run_sweep(engine: sa.Engine, when: dt.datetime) -> SweepResult:
     with session_scope(engine) as s:
         return sweep(session=s, cal=CAL, escalation=ESC, now=when)
+
+
+# A schedule the plan loader refuses now: the progress report falls due every year from 0001 to 9999.
+BROKEN_SCHEDULE = {"dates": ["06-05"], "from": "0001-01-01", "until": "9999-12-31", "after": None,
+                   "offset_working_days": 0, "default": False}
+
+
+def add_broken_plan(engine: sa.Engine, code: str = "broken") -> int:
+    """Store a copy of the seed plan as ``code``, then break it in the database itself; return its id.
+
+    The plan file would be refused at load; rows already stored (loaded by an older duban, or edited by
+    hand) are what generation and the sweep must survive.
+    """
+    from sqlalchemy.orm.attributes import flag_modified
+    from sqlmodel import select
+
+    from models.tables.plan import Duty, Plan
+
+    spec = load_plan_file(SEED_PLAN).model_copy(update={"code": code, "title": f"{code} plan"})
+    with session_scope(engine) as s:
+        load_plan(spec, session=s, now=at(dt.date(2015, 7, 6)))
+    with session_scope(engine) as s:
+        pid = s.exec(select(Plan.id).where(Plan.code == code)).one()
+        duty = s.exec(select(Duty).where(Duty.plan_id == pid, Duty.code == "progress-report")).one()
+        duty.schedule = dict(BROKEN_SCHEDULE)
+        flag_modified(duty, "schedule")
+    assert pid is not None
+    return pid
