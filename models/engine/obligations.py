@@ -19,16 +19,16 @@ from models.engine.sweep import take_sweep_turn
 from models.engine.workdays import ensure_years
 from models.enums import EventKind, Light, ObligationStatus, Responsible
 from models.errors import PlanError
-from models.plan.schema import DutySpec, PlanSpec
+from models.plan.schema import FIRST_YEAR, LAST_YEAR, DutySpec, PlanSpec
 from models.plan.store import find_plan
 from models.rules.calendar import WorkingCalendar
 from models.rules.ladder import EscalationSpec, first_offset
 from models.tables.engine import Obligation, ObligationEvent
 from models.tables.plan import Duty, Unit
 
-# The years obligations are generated for. A stored plan reaching outside them (a schedule running from
-# 0001 to 9999) is refused at once, before it fills the working-day table with eight thousand years.
-GENERATION_YEARS = (1900, 2100)
+# The years obligations are generated for: the plan file's own bounds. A plan stored before those bounds
+# existed (a schedule running from 0001 to 9999) is refused at once, before it fills the working-day table.
+GENERATION_YEARS = (FIRST_YEAR, LAST_YEAR)
 
 
 def _day(year: int, md: str) -> dt.date:
