@@ -61,7 +61,8 @@ def dispatch_task(as_of: dt.datetime) -> dict[str, Any]:
     """Claim, render and send ready messages through the contacts; record every target's result."""
     res = run_dispatch(engine_context(), contacts_sender(get_settings()), as_of)
     return {"claimed": res.claimed, "sent": res.sent, "retrying": res.retrying, "failed": res.failed,
-            "superseded": res.superseded, "outside_hours": res.outside_hours}
+            "superseded": res.superseded, "possible_duplicates": res.possible_duplicates,
+            "outside_hours": res.outside_hours}
 
 
 @task(name="recent-messages-artifact")
@@ -73,7 +74,7 @@ def recent_messages_task() -> int:
     table = [
         {"时间": to_local(r["sent_at"]).strftime("%Y-%m-%d %H:%M") if r["sent_at"] else "—",
          "状态": r["status"], "阶段": r["stage"], "级别": r["level"], "收件标签": r["recipient"],
-         "标题": r["title"] or "", "尝试次数": r["attempts"], "错误": r["last_error"] or ""}
+         "标题": r["title"] or "", "尝试次数": r["attempts"], "各目标": r["targets"], "错误": r["last_error"] or ""}
         for r in rows
     ]
     create_table_artifact(key="recent-messages", table=table, description="最近发送的督办消息(最新在前)")

@@ -231,7 +231,7 @@ def dispatch_once(
         session.expunge_all()
     planned = [(row, job, *_targets_of(sender, job)) for row, job in jobs]
     current = {row.id or 0: targets for row, _j, targets, _e in planned}
-    with session_scope(engine) as session:  # the batch's target states: two statements, however many rows
+    with session_scope(engine) as session:  # the batch's target states: a few statements, however many rows
         register(session=session, targets=current, now=now)
         states = target_states(session=session, outbox_ids=ids)
         cancel_removed(session=session, states=states, current={k: {t.id for t in v} for k, v in current.items()},
