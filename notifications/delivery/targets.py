@@ -24,6 +24,17 @@ real duplicates, and at most one per target per dead claim. Everything else is e
 the working target of a recipient whose other target is down receives the message once, however many
 times the failing one is retried. (Rows queued before schema revision 0004 carry no target state; if one
 was half-delivered then, its retry goes to every target once.)
+
+**Identity.** A target id is the sender's: for Apprise contacts, 16 hex digits of SHA-256 over the masked URL,
+with ``#2``, ``#3``… for later contacts of the same recipient that mask alike
+(:meth:`notifications.channels.send.AppriseSender.targets`). A contact whose URL is edited is a new target
+and receives what its row still owes; one that disappears from the contacts is ``cancelled`` for the rows
+that still owed it. A change in how URLs are masked renames every target, so rows being retried across such
+an upgrade send once more to targets that already had them.
+
+``tests/notifications/delivery/test_drills.py`` kills dispatchers at random points, takes a channel down for a
+simulated day and runs two dispatchers at once on PostgreSQL, and prints lost messages, duplicates and the
+possible duplicates counted here.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@
     python -m tests.notifications.delivery.drill_worker dispatch --db URL --contacts PATH --limit 3 --gate DIR
 
 ``kill``: round 0 queues rows and times one clean dispatch of them (the span); each later round queues fresh
-rows, forks a dispatcher, SIGKILLs it after a random delay within the span (a dispatcher that finished
-first shortens the span), then forks a clean dispatcher that runs after the lease and finishes the round.
+rows, forks a dispatcher, SIGKILLs it a random delay after its claim, within the span (a dispatcher that
+finished first shortens the span), then forks a clean dispatcher that runs after the lease and finishes the round.
 One JSON line per round on stdout. The rounds fork from this process, which runs no server and no thread,
 so a round costs milliseconds rather than a new interpreter.
 
@@ -23,11 +23,12 @@ import functools
 import json
 import os
 import random
+import select
 import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -35,7 +36,7 @@ import sqlalchemy as sa
 from models.db import make_engine, session_scope
 from notifications.channels.contacts import Contacts
 from notifications.channels.router import ContactsSender
-from notifications.delivery.dispatch import dispatch_once
+from notifications.delivery.dispatch import Job, Outcome, Sender, Target, dispatch_once
 from notifications.delivery.outbox import RetryPolicy, queue_info
 from tests.notifications.delivery.test_dispatch import CAL, ESC, HOURS, MONDAY
 
@@ -55,7 +56,27 @@ def queue(url: str, *, prefix: str, rows: int, now: dt.datetime) -> None:
     engine.dispose()
 
 
-def _dispatch_all(url: str, sender: ContactsSender, now: dt.datetime) -> None:
+class _Signalling:
+    """The real sender, telling the parent (one byte on a pipe) when the batch's first targets are asked for.
+
+    That is right after the claim, before any target state is written: the parent's random delay counts
+    from there, so the kills fall across the batch's writes and sends rather than its start-up.
+    """
+
+    def __init__(self, sender: ContactsSender, fd: int) -> None:
+        self.sender, self.fd, self.told = sender, fd, False
+
+    def targets(self, job: Job) -> Sequence[Target]:
+        if not self.told:
+            os.write(self.fd, b".")
+            self.told = True
+        return self.sender.targets(job)
+
+    def send(self, job: Job, only: Collection[str] | None = None) -> Outcome:
+        return self.sender.send(job, only)
+
+
+def _dispatch_all(url: str, sender: Sender, now: dt.datetime) -> None:
     engine = make_engine(url)
     dispatch_once(engine=engine, sender=sender, cal=CAL, escalation=ESC, now=now, hours=HOURS, policy=POLICY,
                   limit=1000)
@@ -87,6 +108,13 @@ def _wait(pid: int) -> int:
         time.sleep(0.005)
     os.kill(pid, signal.SIGKILL)
     return os.waitpid(pid, 0)[1]
+
+
+def _started(read_fd: int) -> None:
+    """Wait (at most DEADLINE seconds) for the child's signal that its batch started, or for its exit."""
+    ready, _w, _x = select.select([read_fd], [], [], DEADLINE)
+    if ready:
+        os.read(read_fd, 1)
 
 
 def _kill_after(pid: int, delay: float) -> int:
@@ -121,18 +149,27 @@ def kill_rounds(args: argparse.Namespace) -> int:
         now = MONDAY + rnd * STEP
         prefix = f"drill r{rnd:02d}"
         queue(args.db, prefix=prefix, rows=args.rows, now=now)
+        read_fd, write_fd = os.pipe()
+        signalling = _Signalling(sender, write_fd)
         if rnd == 0:
+            pid = _fork(functools.partial(_dispatch_all, args.db, signalling, now))
+            os.close(write_fd)  # the child's copy stays open: its exit ends the wait below
+            _started(read_fd)
             started = time.perf_counter()
-            status = _wait(_fork(functools.partial(_dispatch_all, args.db, sender, now)))
+            status = _wait(pid)
             span = time.perf_counter() - started
+            os.close(read_fd)
             if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
                 return 1
             print(json.dumps({"round": 0, "span_s": round(span, 3)}), flush=True)
             continue
         delay = rng.uniform(0.0, span)
+        pid = _fork(functools.partial(_dispatch_all, args.db, signalling, now))
+        os.close(write_fd)
+        _started(read_fd)
         started = time.perf_counter()
-        pid = _fork(functools.partial(_dispatch_all, args.db, sender, now))
         status = _kill_after(pid, delay)
+        os.close(read_fd)
         if not os.WIFSIGNALED(status):  # it finished first: aim the next kills within the time it took
             span = min(span, time.perf_counter() - started)
         at_kill = _round_state(args.db, prefix)
