@@ -15,7 +15,7 @@ import json
 import logging
 import socket
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -236,11 +236,14 @@ def dispatch_once(
         states = target_states(session=session, outbox_ids=ids)
         cancel_removed(session=session, states=states, current={k: {t.id for t in v} for k, v in current.items()},
                        now=now)
-    attempt = _Attempt(engine=engine, sender=sender, worker=worker, now=now, policy=policy, cal=cal, hours=hours)
+    batch = _Batch(engine=engine, sender=sender, worker=worker, now=now, policy=policy, cal=cal, hours=hours)
     for row, job, targets, error in planned:
         known = {s.target: s.status for s in states.get(row.id or 0, [])}
-        status = attempt.run(row, job if isinstance(job, Job) else None, targets, known, error)
-        result.possible_duplicates += attempt.resent
+        batch.row(row, job if isinstance(job, Job) else None, targets, known, error)
+    batch.flush()
+    result.possible_duplicates = batch.resent
+    for row, job, _targets, _error in planned:
+        status = batch.statuses.get(row.id or 0)
         if status == OutboxStatus.SENT:
             result.sent += 1
         elif status == OutboxStatus.PENDING:
@@ -270,8 +273,15 @@ def _targets_of(sender: Sender, job: Job | str) -> tuple[tuple[Target, ...], str
 
 
 @dataclass
-class _Attempt:
-    """One row's attempt: send to each target still to do, committing its state before and after the send."""
+class _Batch:
+    """Sends a batch target by target, committing each target's state before and after its send.
+
+    Writes wait for the next transaction, which the next send needs anyway: a send's result, its row's
+    verdict and the start of the next send share one commit. So a batch costs one commit per send (as one
+    per message did before targets had states), and a crash leaves at most one target ``sending`` — the
+    window in :mod:`notifications.delivery.targets`. A row whose every target has the message but whose
+    verdict was not yet committed is settled by its next claim without sending again.
+    """
 
     engine: Engine
     sender: Sender
@@ -281,54 +291,53 @@ class _Attempt:
     cal: WorkingCalendar
     hours: WorkingHours
     resent: int = 0
+    statuses: dict[int, str] = field(default_factory=dict)
+    _writes: list[Callable[[Session], object]] = field(default_factory=list)
 
-    def run(self, row: Outbox, job: Job | None, targets: Sequence[Target], known: dict[str, str],
-            error: str | None) -> str:
-        """Send ``job`` to its targets not yet ``sent`` (``known``: id → state) and settle the row.
-
-        Returns the row's new status (or ``lost-lease``). The result of one target and the start of the next
-        share a transaction, so a crash leaves at most one target ``sending`` (the window in
-        :mod:`notifications.delivery.targets`).
-        """
-        self.resent = 0
+    def row(self, row: Outbox, job: Job | None, targets: Sequence[Target], known: dict[str, str],
+            error: str | None) -> None:
+        """Send ``job`` to its targets not yet ``sent`` (``known``: id → state); its verdict is written later."""
         row_id = row.id or 0
         ids = [t.id for t in targets]
         delivered = {t for t, status in known.items() if status == OutboxStatus.SENT}
         failures: list[TargetOutcome] = []
-        todo = [t for t in targets if t.id not in delivered]
+        if job is not None and error is None:
+            for target in (t for t in targets if t.id not in delivered):
+                outcome = self._send(row, job, target, known.get(target.id, OutboxStatus.PENDING))
+                if outcome is None:  # reclaimed by another dispatcher: that one settles the row
+                    self.statuses[row_id] = "lost-lease"
+                    return
+                if outcome.ok:
+                    delivered.add(target.id)
+                else:
+                    failures.append(outcome)
+        self._writes.append(lambda s: self.statuses.__setitem__(row_id, record_attempt(
+            session=s, row=row, worker=self.worker, targets=ids, delivered=delivered, failures=failures,
+            error=error, now=self.now, policy=self.policy, cal=self.cal, hours=self.hours)))
+
+    def _send(self, row: Outbox, job: Job, target: Target, status: str) -> TargetOutcome | None:
+        """Start (committed), send, and queue the result's write; None when the row is no longer ours."""
+        row_id = row.id or 0
+        begun = self.flush(lambda s: start_send(session=s, outbox_id=row_id, target=target.id, status=status,
+                                                worker=self.worker, now=self.now))
+        if begun == Start.LOST:
+            return None
+        if begun == Start.RESEND:
+            self.resent += 1
+            _log.warning("outbox %s: re-sending to %s, left mid-send by a dispatcher that stopped; it may arrive "
+                         "twice", row_id, target.url)
+        outcome = _send_to(self.sender, job, target)
+        self._writes.append(lambda s: finish_send(session=s, outbox_id=row_id, attempt=row.attempts,
+                                                  outcome=outcome, worker=self.worker, now=self.now))
+        return outcome
+
+    def flush(self, then: Callable[[Session], Start] | None = None) -> Start | None:
+        """Commit the waiting writes, and ``then`` (the start of the next send), in one transaction."""
         with session_scope(self.engine) as session:
-            if job is None or error is not None or not todo:
-                return self._settle(session, row, ids, delivered, failures, error)
-            begun = self._start(session, row_id, todo[0], known)
-        for i, target in enumerate(todo):
-            if begun == Start.LOST:
-                return "lost-lease"
-            if begun == Start.RESEND:
-                self.resent += 1
-                _log.warning("outbox %s: re-sending to %s, left mid-send by a dispatcher that stopped; it may "
-                             "arrive twice", row_id, target.url)
-            outcome = _send_to(self.sender, job, target)
-            if outcome.ok:
-                delivered.add(target.id)
-            else:
-                failures.append(outcome)
-            with session_scope(self.engine) as session:
-                finish_send(session=session, outbox_id=row_id, attempt=row.attempts, outcome=outcome,
-                            worker=self.worker, now=self.now)
-                if i + 1 == len(todo):
-                    return self._settle(session, row, ids, delivered, failures, None)
-                begun = self._start(session, row_id, todo[i + 1], known)
-        raise AssertionError("unreachable: the loop settles the row at its last target")
-
-    def _start(self, session: Session, row_id: int, target: Target, known: dict[str, str]) -> Start:
-        return start_send(session=session, outbox_id=row_id, target=target.id,
-                          status=known.get(target.id, OutboxStatus.PENDING), worker=self.worker, now=self.now)
-
-    def _settle(self, session: Session, row: Outbox, ids: list[str], delivered: set[str],
-                failures: list[TargetOutcome], error: str | None) -> str:
-        return record_attempt(session=session, row=row, worker=self.worker, targets=ids, delivered=delivered,
-                              failures=failures, error=error, now=self.now, policy=self.policy, cal=self.cal,
-                              hours=self.hours)
+            for write in self._writes:
+                write(session)
+            self._writes.clear()
+            return then(session) if then is not None else None
 
 
 def _send_to(sender: Sender, job: Job, target: Target) -> TargetOutcome:

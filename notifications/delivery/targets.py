@@ -11,8 +11,9 @@ token or password), and moves on its own::
 
 The dispatcher (:mod:`notifications.delivery.dispatch`) registers the targets of a claimed batch in one
 statement, skips the targets already ``sent``, and for each remaining target commits ``sending`` *before*
-calling the vendor and the result *right after* it. So a target that has received the message is never sent
-to again — except in one window no sender can close:
+calling the vendor; the result is committed with the next start, before the next vendor call (one commit
+per send). So at most one target is ``sending`` at any moment, and a target that has received the message
+is never sent to again — except in one window no sender can close:
 
 **The window.** The vendor accepted the message and the dispatcher died (SIGKILL, OOM, power) before it
 committed ``sent``. The target is then left ``sending`` under a claim whose lease expires; the next
