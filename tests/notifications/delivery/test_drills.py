@@ -187,7 +187,7 @@ def test_two_dispatchers_on_postgres_send_each_target_exactly_once(
         queue(url, prefix="pair", rows=24, now=MONDAY)
         gate = tmp_path / "gate"
         gate.mkdir()
-        with MailCatcher(tmp_path / "mail") as catcher, HttpSink(reply={}, delay=0.005, lifetime=120) as sink:
+        with MailCatcher(tmp_path / "mail") as catcher, HttpSink(reply={}, delay=0.02, lifetime=120) as sink:
             contacts = write_contacts(tmp_path, f"urls:\n{mailto(catcher.port)}{TAGS}"
                                                 f"  - json://127.0.0.1:{sink.port}/hook:\n{TAGS}")
             cmd = [sys.executable, "-m", "tests.notifications.delivery.drill_worker", "dispatch", "--db", url,
