@@ -70,7 +70,10 @@ class Settings(BaseSettings):
     mail_catcher_port: int = Field(
         default=2525, ge=0, le=65535, description="Port of the local SMTP catcher `duban up` starts without contacts."
     )
-    send_max_attempts: int = Field(default=5, ge=1, le=50, description="Attempts before a message is failed.")
+    send_max_attempts: int = Field(
+        default=10, ge=1, le=50,
+        description="Attempts before a message is failed; 10 at the default backoff outlast a day-long outage.",
+    )
     send_backoff_minutes: float = Field(
         default=5.0, gt=0, description="First retry delay; doubles per attempt up to 4 hours."
     )

@@ -76,6 +76,7 @@ def recent_messages_table(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, A
     return [
         {"时间": to_local(r["sent_at"]).strftime("%Y-%m-%d %H:%M") if r["sent_at"] else "—",
          "状态": r["status"], "阶段": r["stage"], "级别": r["level"], "收件标签": r["recipient"],
-         "标题": scrub(r["title"]), "尝试次数": r["attempts"], "错误": scrub(r["last_error"])}
+         "标题": scrub(r["title"]), "尝试次数": r["attempts"], "各目标": scrub(r["targets"]),
+         "错误": scrub(r["last_error"])}
         for r in rows
     ]

@@ -93,7 +93,8 @@ def dispatch_task(as_of: dt.datetime) -> dict[str, Any]:
     """Claim, render and send ready messages through the contacts; record every target's result."""
     res = run_dispatch(engine_context(), contacts_sender(get_settings()), as_of)
     return {"claimed": res.claimed, "sent": res.sent, "retrying": res.retrying, "failed": res.failed,
-            "superseded": res.superseded, "outside_hours": res.outside_hours}
+            "superseded": res.superseded, "possible_duplicates": res.possible_duplicates,
+            "outside_hours": res.outside_hours}
 
 
 @task(name="recent-messages-artifact")

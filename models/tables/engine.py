@@ -8,7 +8,9 @@
 - ``obligation_event``: history (created, status, light, skipped stages…).
 - ``outbox``: one row per message per recipient; unique on (obligation, stage key, recipient), so a
   second enqueue of the same decision is a no-op.
-- ``delivery``: the per-target result of each send attempt, with the masked URL.
+- ``delivery``: the per-target result of each send attempt, with the masked URL (a log: one row per try).
+- ``delivery_target``: each target's state for one outbox row (sent, still to retry, failed), so a retry goes
+  only to the targets that have not received the message (see :mod:`notifications.delivery.targets`).
 """
 
 from __future__ import annotations
@@ -147,3 +149,25 @@ class Delivery(SQLModel, table=True):
     service: str = Field(max_length=32)
     ok: bool
     detail: str = ""
+
+
+class DeliveryTarget(SQLModel, table=True):
+    """Where one outbox row stands at one of its targets; the target is named by a hash, never by its URL."""
+
+    __tablename__ = "delivery_target"
+    __table_args__ = (sa.UniqueConstraint("outbox_id", "target", name="uq_delivery_target"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(foreign_key="outbox.id", ondelete="CASCADE")
+    target: str = Field(max_length=40, description="Target id: a hash of the masked URL (no key, token or password)")
+    url: str = Field(description="Masked target URL (no keys or passwords), for people")
+    service: str = Field(max_length=32)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16,
+                        description="pending | sending | sent | failed | cancelled (contact removed)")
+    attempts: int = Field(default=0, description="Sends started to this target")
+    worker: str | None = Field(default=None, max_length=64, description="The dispatcher that started the last send")
+    possible_duplicates: int = Field(
+        default=0, description="Sends repeated because a dispatcher died mid-send (the vendor may have accepted)")
+    last_error: str | None = None
+    sent_at: dt.datetime | None = Field(default=None, sa_type=AwareDateTime)
+    updated_at: dt.datetime = Field(sa_type=AwareDateTime)

@@ -1,15 +1,20 @@
-"""A sender that writes one JSON object per message per recipient, one per line (for `duban simulate`)."""
+"""A sender that writes one JSON object per message per recipient, one per line (for `duban simulate`).
+
+Each recipient has one target here (the file), so the dispatcher calls :meth:`JsonlSender.send` once per message.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import IO
 
 from models.dates import to_local
 from notifications.delivery.dispatch import Job, Outcome
-from notifications.delivery.outbox import TargetOutcome
+from notifications.delivery.targets import Target, TargetOutcome
+
+JSONL_TARGET = Target(id="jsonl", url="jsonl://", service="jsonl")
 
 
 class JsonlSender:
@@ -20,7 +25,12 @@ class JsonlSender:
         self.clock = clock
         self.count = 0
 
-    def send(self, job: Job) -> Outcome:
+    def targets(self, job: Job) -> tuple[Target, ...]:
+        """The one target of every recipient: the file."""
+        return (JSONL_TARGET,)
+
+    def send(self, job: Job, only: Collection[str] | None = None) -> Outcome:
+        """Write the job as one line (``only`` is ignored: there is one target)."""
         record = {
             "sent_at": to_local(self.clock()).isoformat(timespec="seconds"),
             "outbox": job.outbox_id,
@@ -41,4 +51,5 @@ class JsonlSender:
         }
         self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.count += 1
-        return Outcome(targets=(TargetOutcome(url="jsonl://", service="jsonl", ok=True),))
+        return Outcome(targets=(TargetOutcome(url=JSONL_TARGET.url, service=JSONL_TARGET.service, ok=True,
+                                              target=JSONL_TARGET.id),))

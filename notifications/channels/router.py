@@ -1,12 +1,16 @@
-"""The dispatcher's real sender: routes a job to its recipient's contacts through Apprise."""
+"""The dispatcher's real sender: routes a job to its recipient's contacts through Apprise, target by target."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from models.enums import Role, recipient_key
+from models.errors import NotificationError
 from notifications.channels.contacts import Contacts, Recipient
 from notifications.channels.send import AppriseSender
 from notifications.delivery.dispatch import Job, Outcome
-from notifications.delivery.outbox import FALLBACK_RECIPIENT, TargetOutcome
+from notifications.delivery.outbox import FALLBACK_RECIPIENT
+from notifications.delivery.targets import Target, TargetOutcome
 
 COORDINATOR = recipient_key(Role.COORDINATOR)
 
@@ -24,14 +28,28 @@ class ContactsSender:
             return Recipient.parse(COORDINATOR)  # no fallback contact configured: the coordinator's own
         return recipient
 
-    def send(self, job: Job) -> Outcome:
+    def targets(self, job: Job) -> tuple[Target, ...]:
+        """The contacts the job goes to (ids and masked URLs).
+
+        Raises:
+            ValueError: the job's recipient key is malformed.
+            NotificationError: no contact carries the recipient's tags.
+        """
+        recipient = self._route(job.recipient)
+        found = self.sender.targets(recipient)
+        if not found:
+            raise NotificationError(f"no contact matches tags {recipient.key}")
+        return tuple(Target(id=t.id, url=t.url, service=t.service) for t in found)
+
+    def send(self, job: Job, only: Collection[str] | None = None) -> Outcome:
+        """Send the job to its contacts (``only`` those target ids, if given); never raises for delivery problems."""
         try:
             recipient = self._route(job.recipient)
         except ValueError as exc:
             return Outcome(targets=(), error=str(exc))
-        result = self.sender.send(recipient, job.message.title, job.message.body, list(job.attachments))
+        result = self.sender.send(recipient, job.message.title, job.message.body, list(job.attachments), only=only)
         return Outcome(
-            targets=tuple(TargetOutcome(url=t.url, service=t.service, ok=t.ok, detail=t.detail)
+            targets=tuple(TargetOutcome(url=t.url, service=t.service, ok=t.ok, detail=t.detail, target=t.target)
                           for t in result.targets),
             error=result.error,
         )

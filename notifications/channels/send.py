@@ -14,11 +14,13 @@ Retries are not ours here and not Apprise's (no ``?retry=``): the durable outbox
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -51,12 +53,28 @@ VENDOR_REPLY_KEYS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class TargetResult:
-    """What happened at one contact: ``url`` is masked, ``detail`` is scrubbed of secrets."""
+    """What happened at one contact: ``url`` is masked, ``detail`` is scrubbed of secrets; ``target`` its id."""
 
     url: str
     service: str
     ok: bool
     detail: str
+    target: str = ""
+
+
+@dataclass(frozen=True)
+class ContactTarget:
+    """One contact a recipient's messages go to.
+
+    ``id`` names it across runs without holding a secret: a hash of its masked URL, with ``#2``, ``#3``…
+    after it for a second and third contact of the same recipient whose masked URLs are the same (two bot
+    keys can mask alike). The outbox keeps each target's delivery state under this id.
+    """
+
+    id: str
+    url: str
+    service: str
+    server: Any = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -201,30 +219,53 @@ class AppriseSender:
             if _service_of(str(server.url(privacy=True))) in VENDOR_REPLY_KEYS:
                 tap_plugin(server)
 
-    def send(
-        self, recipient: Recipient, title: str, body: str, attachments: Sequence[Path] = ()
-    ) -> SendOutcome:
-        """Send ``title``/``body`` to every contact matching ``recipient``; never raises for delivery problems.
+    def targets(self, recipient: Recipient) -> list[ContactTarget]:
+        """The contacts matching ``recipient``, in file order, each with its stable id and masked URL."""
+        out: list[ContactTarget] = []
+        seen: Counter[str] = Counter()
+        for server in self.contacts.targets_for(recipient):
+            # The one place the sending path masks a contact's URL: results, logs and the outbox use this.
+            masked = redact_url(str(server.url(privacy=True)))
+            seen[masked] += 1
+            digest = hashlib.sha256(masked.encode("utf-8")).hexdigest()[:16]
+            target_id = digest if seen[masked] == 1 else f"{digest}#{seen[masked]}"
+            out.append(ContactTarget(id=target_id, url=masked, service=_service_of(masked), server=server))
+        return out
 
-        Attachments reach only the channels whose plugin carries them (mailto/mailtos, also json://); the
-        others get the text, and their result says so.
+    def send(
+        self,
+        recipient: Recipient,
+        title: str,
+        body: str,
+        attachments: Sequence[Path] = (),
+        only: Collection[str] | None = None,
+    ) -> SendOutcome:
+        """Send ``title``/``body`` to the contacts matching ``recipient``; never raises for delivery problems.
+
+        ``only``: send only to the targets with these ids (:meth:`targets`), e.g. the ones a retry still owes;
+        ``None`` sends to all of them. Attachments reach only the channels whose plugin carries them
+        (mailto/mailtos, also json://); the others get the text, and their result says so.
         """
-        targets = self.contacts.targets_for(recipient)
+        targets = self.targets(recipient)
         if not targets:
             error = f"no contact matches tags {recipient.key}"
             _log.warning("send to %s: %s", recipient.key, error)
             return SendOutcome(ok=False, targets=[], error=error)
+        if only is not None:
+            targets = [t for t in targets if t.id in only]
+            if not targets:
+                return SendOutcome(ok=False, targets=[],
+                                   error=f"no contact of tags {recipient.key} has the target id(s) asked for")
         missing = [str(p) for p in attachments if not Path(p).is_file()]
         if missing:
             return SendOutcome(ok=False, targets=[], error=f"attachment not found: {', '.join(missing)}")
-        results = [self._send_one(server, title, body, list(attachments)) for server in targets]
+        results = [self._send_one(t, title, body, list(attachments)) for t in targets]
         failed = [r for r in results if not r.ok]
         summary = "; ".join(f"{r.url}: {r.detail}" for r in failed) if failed else None
         return SendOutcome(ok=not failed, targets=results, error=summary)
 
-    def _send_one(self, server: Any, title: str, body: str, attachments: list[Path]) -> TargetResult:
-        masked = redact_url(str(server.url(privacy=True)))
-        service = _service_of(masked)
+    def _send_one(self, target: ContactTarget, title: str, body: str, attachments: list[Path]) -> TargetResult:
+        server, target_id, masked, service = target.server, target.id, target.url, target.service
         notes: list[str] = []
         if service in BYTE_LIMITED_SERVICES:
             # WeCom has no title field; fold it in ourselves so the byte limit covers both.
@@ -240,7 +281,7 @@ class AppriseSender:
                 notes.append("this channel carries no attachments; sent without them")
         checked = service in VENDOR_REPLY_KEYS
         if checked and not tap_plugin(server):
-            return self._result(masked, service, False, "cannot read this plugin's vendor reply; not sent")
+            return self._result(target_id, masked, service, False, "cannot read this plugin's vendor reply; not sent")
         # One Apprise per target, though notify() reports per target anyway: it keeps each vendor reply
         # tied to its own target (and bypasses Apprise's tag matching, which we did ourselves).
         manager = apprise.Apprise(asset=self.contacts.asset)
@@ -251,19 +292,19 @@ class AppriseSender:
                     body=body, title=title, body_format=apprise.NotifyFormat.TEXT, attach=attach
                 )
         except Exception as exc:  # noqa: BLE001 - one target's crash must not hide the others' results
-            return self._result(masked, service, False, f"{type(exc).__name__}: {exc}")
+            return self._result(target_id, masked, service, False, f"{type(exc).__name__}: {exc}")
         with result:
             per_target = list(result)
             if not per_target:
-                return self._result(masked, service, False, f"not dispatched ({result.status.name})")
+                return self._result(target_id, masked, service, False, f"not dispatched ({result.status.name})")
             outcome = per_target[0]
             if not outcome:
-                return self._result(masked, service, False, self._why(outcome, replies, service))
+                return self._result(target_id, masked, service, False, self._why(outcome, replies, service))
         if checked:
             verdict = vendor_verdict(service, replies)
             if verdict is not None:
-                return self._result(masked, service, False, verdict)
-        return self._result(masked, service, True, "; ".join(["delivered", *notes]))
+                return self._result(target_id, masked, service, False, verdict)
+        return self._result(target_id, masked, service, True, "; ".join(["delivered", *notes]))
 
     def _why(self, outcome: Any, replies: list[Any], service: str) -> str:
         """Why Apprise reported a failure: the vendor's code if it sent one, else Apprise's last warning."""
@@ -275,8 +316,8 @@ class AppriseSender:
         messages = [e.message for e in outcome.logs() if e.level in ("WARNING", "ERROR", "CRITICAL")]
         return messages[-1] if messages else f"failed ({outcome.status.name})"
 
-    def _result(self, url: str, service: str, ok: bool, detail: str) -> TargetResult:
-        result = TargetResult(url=scrub(url), service=service, ok=ok, detail=scrub(detail))
+    def _result(self, target: str, url: str, service: str, ok: bool, detail: str) -> TargetResult:
+        result = TargetResult(url=scrub(url), service=service, ok=ok, detail=scrub(detail), target=target)
         level = logging.INFO if ok else logging.WARNING
         _log.log(level, "%s %s: %s", result.url, "ok" if ok else "failed", result.detail)
         return result

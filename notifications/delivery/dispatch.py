@@ -1,7 +1,10 @@
 """The dispatcher: claim ready outbox rows, render each in Chinese, send it, record what happened.
 
-The sender is pluggable: :class:`notifications.channels.send.AppriseSender` delivers through the configured
-contacts (WeCom, DingTalk, Feishu, email…); ``duban simulate`` plugs in a JSON-lines sink. Sends
+The sender is pluggable: :class:`notifications.channels.router.ContactsSender` delivers through the configured
+contacts (WeCom, DingTalk, Feishu, email…); ``duban simulate`` plugs in a JSON-lines sink. A sender names a
+job's targets, and the dispatcher sends to them one at a time, recording each target's state around each
+send, so that a retry goes only to the targets that have not received the message
+(:mod:`notifications.delivery.targets` explains the one window where a target may receive it twice). Sends
 happen only inside working hours on working days; outside them the dispatcher leaves rows waiting.
 """
 
@@ -9,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,9 +32,21 @@ from models.rules.ladder import EscalationSpec, step_at
 from models.tables.engine import Obligation, Outbox
 from models.tables.plan import Duty, Plan, Unit
 from notifications.channels.redact import scrub
-from notifications.delivery.outbox import RetryPolicy, TargetOutcome, claim, record_attempt, supersede_stale
+from notifications.delivery.outbox import RetryPolicy, claim, record_attempt, supersede_stale
+from notifications.delivery.targets import (
+    Start,
+    Target,
+    TargetOutcome,
+    cancel_removed,
+    describe,
+    finish_send,
+    register,
+    start_send,
+    target_states,
+)
 from notifications.messages.render import MessageContext, RenderedMessage, render, render_failure_report
 
+_log = logging.getLogger(__name__)
 _SYSTEM_STAGES = frozenset(SystemStage)  # rows whose message was rendered when queued (or is a failure report)
 
 
@@ -57,9 +73,15 @@ class Outcome:
 
 
 class Sender(Protocol):
-    """Delivers one job to every target of its recipient."""
+    """Names the targets of a job's recipient and delivers the job to them (all, or ``only`` those ids).
 
-    def send(self, job: Job) -> Outcome: ...
+    ``targets`` raises (``NotificationError``, ``ValueError``) when the recipient has none; the dispatcher
+    records that as the row's error. Target ids must be unique within one job and stable across runs.
+    """
+
+    def targets(self, job: Job) -> Sequence[Target]: ...
+
+    def send(self, job: Job, only: Collection[str] | None = None) -> Outcome: ...
 
 
 @dataclass
@@ -71,6 +93,7 @@ class DispatchResult:
     retrying: int = 0
     failed: int = 0
     superseded: int = 0
+    possible_duplicates: int = 0  # targets re-sent after a dead dispatcher left them mid-send (the window)
     outside_hours: bool = False
     jobs: list[Job] = field(default_factory=list)
 
@@ -189,7 +212,7 @@ def dispatch_once(
     worker: str | None = None,
     keep_jobs: bool = False,
 ) -> DispatchResult:
-    """Claim, render, send and record one batch. Each row's result is committed right after its send."""
+    """Claim, render and send one batch, target by target; each target's state is committed around its send."""
     hours = hours or WorkingHours()
     policy = policy or RetryPolicy()
     worker = worker or worker_id()
@@ -207,42 +230,151 @@ def dispatch_once(
     with session_scope(engine) as session:
         jobs = build_jobs(session=session, ids=ids, cal=cal, escalation=escalation, now=now)
         session.expunge_all()
-    for row, job in jobs:
-        if isinstance(job, str):
-            outcome = Outcome(targets=(), error=job)
-        else:
-            try:
-                outcome = sender.send(job)
-            except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the row: record and retry
-                outcome = Outcome(targets=(), error=scrub(f"{type(exc).__name__}: {exc}")[:500])
-        with session_scope(engine) as session:
-            status = record_attempt(session=session, row=row, worker=worker, targets=outcome.targets,
-                                    error=outcome.error, now=now, policy=policy, cal=cal, hours=hours)
+    planned = [(row, job, *_targets_of(sender, job)) for row, job in jobs]
+    current = {row.id or 0: targets for row, _j, targets, _e in planned}
+    with session_scope(engine) as session:  # the batch's target states: a few statements, however many rows
+        register(session=session, targets=current, now=now)
+        states = target_states(session=session, outbox_ids=ids)
+        cancel_removed(session=session, states=states, current={k: {t.id for t in v} for k, v in current.items()},
+                       now=now)
+    batch = _Batch(engine=engine, sender=sender, worker=worker, now=now, policy=policy, cal=cal, hours=hours)
+    for row, job, targets, error in planned:
+        known = {s.target: s.status for s in states.get(row.id or 0, [])}
+        batch.row(row, job if isinstance(job, Job) else None, targets, known, error)
+    batch.flush()
+    result.possible_duplicates = batch.resent
+    for row, job, _targets, _error in planned:
+        status = batch.statuses.get(row.id or 0)
         if status == OutboxStatus.SENT:
             result.sent += 1
         elif status == OutboxStatus.PENDING:
             result.retrying += 1
         elif status == OutboxStatus.FAILED:
             result.failed += 1
-        if keep_jobs and not isinstance(job, str):
+        if keep_jobs and isinstance(job, Job):
             result.jobs.append(job)
     return result
 
 
+def _targets_of(sender: Sender, job: Job | str) -> tuple[tuple[Target, ...], str | None]:
+    """The job's targets, or why it has none (the rendering error, no matching contact…)."""
+    if isinstance(job, str):
+        return (), job
+    try:
+        targets = tuple(sender.targets(job))
+    except (DubanError, ValueError) as exc:
+        return (), str(exc)[:500]
+    except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the row: record and retry
+        return (), scrub(f"{type(exc).__name__}: {exc}")[:500]
+    if not targets:
+        return (), f"no target for {job.recipient}"
+    if len({t.id for t in targets}) != len(targets):
+        return (), f"the sender named one target twice for {job.recipient}"
+    return targets, None
+
+
+@dataclass
+class _Batch:
+    """Sends a batch target by target, committing each target's state before and after its send.
+
+    Writes wait for the next transaction, which the next send needs anyway: a send's result, its row's
+    verdict and the start of the next send share one commit. So a batch costs one commit per send (as one
+    per message did before targets had states), and a crash leaves at most one target ``sending`` — the
+    window in :mod:`notifications.delivery.targets`. A row whose every target has the message but whose
+    verdict was not yet committed is settled by its next claim without sending again.
+    """
+
+    engine: Engine
+    sender: Sender
+    worker: str
+    now: dt.datetime
+    policy: RetryPolicy
+    cal: WorkingCalendar
+    hours: WorkingHours
+    resent: int = 0
+    statuses: dict[int, str] = field(default_factory=dict)
+    _writes: list[Callable[[Session], object]] = field(default_factory=list)
+
+    def row(self, row: Outbox, job: Job | None, targets: Sequence[Target], known: dict[str, str],
+            error: str | None) -> None:
+        """Send ``job`` to its targets not yet ``sent`` (``known``: id → state); its verdict is written later."""
+        row_id = row.id or 0
+        ids = [t.id for t in targets]
+        delivered = {t for t, status in known.items() if status == OutboxStatus.SENT}
+        failures: list[TargetOutcome] = []
+        if job is not None and error is None:
+            for target in (t for t in targets if t.id not in delivered):
+                outcome = self._send(row, job, target, known.get(target.id, OutboxStatus.PENDING))
+                if outcome is None:  # reclaimed by another dispatcher: that one settles the row
+                    self.statuses[row_id] = "lost-lease"
+                    return
+                if outcome.ok:
+                    delivered.add(target.id)
+                else:
+                    failures.append(outcome)
+        self._writes.append(lambda s: self.statuses.__setitem__(row_id, record_attempt(
+            session=s, row=row, worker=self.worker, targets=ids, delivered=delivered, failures=failures,
+            error=error, now=self.now, policy=self.policy, cal=self.cal, hours=self.hours)))
+
+    def _send(self, row: Outbox, job: Job, target: Target, status: str) -> TargetOutcome | None:
+        """Start (committed), send, and queue the result's write; None when the row is no longer ours."""
+        row_id = row.id or 0
+        begun = self.flush(lambda s: start_send(session=s, outbox_id=row_id, target=target.id, status=status,
+                                                worker=self.worker, now=self.now))
+        if begun == Start.LOST:
+            return None
+        if begun == Start.RESEND:
+            self.resent += 1
+            _log.warning("outbox %s: re-sending to %s, left mid-send by a dispatcher that stopped; it may arrive "
+                         "twice", row_id, target.url)
+        outcome = _send_to(self.sender, job, target)
+        self._writes.append(lambda s: finish_send(session=s, outbox_id=row_id, attempt=row.attempts,
+                                                  outcome=outcome, worker=self.worker, now=self.now))
+        return outcome
+
+    def flush(self, then: Callable[[Session], Start] | None = None) -> Start | None:
+        """Commit the waiting writes, and ``then`` (the start of the next send), in one transaction."""
+        with session_scope(self.engine) as session:
+            for write in self._writes:
+                write(session)
+            self._writes.clear()
+            return then(session) if then is not None else None
+
+
+def _send_to(sender: Sender, job: Job, target: Target) -> TargetOutcome:
+    """Send ``job`` to one target; never raises. A sender's answer for another target counts as a failure."""
+    try:
+        out = sender.send(job, only=frozenset({target.id}))
+    except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the row: record and retry
+        return TargetOutcome(url=target.url, service=target.service, ok=False, target=target.id,
+                             detail=scrub(f"{type(exc).__name__}: {exc}")[:500])
+    mine = [t for t in out.targets if t.target == target.id]
+    if not mine and len(out.targets) == 1 and not out.targets[0].target:
+        mine = [out.targets[0]]  # a sender that reports one unnamed result for the one target it was asked
+    if len(mine) == 1:
+        t = mine[0]
+        return TargetOutcome(url=t.url, service=t.service, ok=t.ok, detail=t.detail, target=target.id)
+    why = out.error or f"the sender reported {len(mine)} results for this target"
+    return TargetOutcome(url=target.url, service=target.service, ok=False, detail=why[:500], target=target.id)
+
+
 def recent_messages(*, session: Session, limit: int = 50) -> list[dict[str, Any]]:
     """The latest outbox rows that were sent or failed, newest first (for the recent-messages artifact)."""
-    rows = session.exec(
+    found = session.exec(
         select(Outbox)
         .where(col(Outbox.status).in_([OutboxStatus.SENT, OutboxStatus.FAILED]))
         .order_by(col(Outbox.id).desc())
         .limit(limit)
     )
+    rows = list(found)
+    states = target_states(session=session, outbox_ids=[r.id for r in rows if r.id is not None])
     return [
         {"id": r.id, "sent_at": r.sent_at, "status": r.status, "stage": r.stage, "level": r.level,
-         "recipient": r.recipient, "title": r.title, "attempts": r.attempts, "last_error": r.last_error}
+         "recipient": r.recipient, "title": r.title, "attempts": r.attempts, "last_error": r.last_error,
+         "targets": describe(states.get(r.id or 0, []))}
         for r in rows
     ]
 
 
-__all__ = ["DispatchResult", "Job", "Outcome", "Sender", "build_jobs", "dispatch_once", "recent_messages",
-           "worker_id"]
+__all__ = ["DispatchResult", "Job", "Outcome", "Sender", "Target", "TargetOutcome", "build_jobs", "dispatch_once",
+           "recent_messages", "worker_id"]

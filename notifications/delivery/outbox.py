@@ -4,16 +4,19 @@ Rows are written by the sweep (one per decision per recipient, deduplicated by a
 dispatcher *claims* a batch — PostgreSQL ``FOR UPDATE SKIP LOCKED`` so concurrent dispatchers take
 disjoint rows; SQLite has one writer at a time — marking them ``sending`` with a lease. A dispatcher
 that dies between claim and send leaves rows whose lease expires; the next dispatcher reclaims them,
-so nothing is lost. Each send's per-target results are stored (URLs masked). A failed send is retried
-with exponential backoff across runs; when the attempts are exhausted the row is ``failed`` and a
-failure report is queued for the coordinator through the fallback channel.
+so nothing is lost. A row goes to each of its targets separately and keeps each target's state
+(:mod:`notifications.delivery.targets`): a retry goes only to the targets that have not received it, and the
+one window in which a target may receive a message twice is documented and counted there. Every send's
+result is logged in ``delivery`` (URLs masked). A row is ``sent`` when every target has it; otherwise it is
+retried with exponential backoff across runs, and when the attempts are exhausted the row is ``failed`` and
+a failure report naming the targets that failed is queued for the coordinator through the fallback channel.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +26,11 @@ from sqlmodel import Session
 from models.db import AwareDateTime
 from models.enums import OutboxStatus, Role, SystemStage, recipient_key
 from models.rules.calendar import WorkingCalendar, WorkingHours, next_send_time
-from models.tables.engine import Delivery, Outbox
+from models.tables.engine import Outbox
 from notifications.channels.redact import scrub
+from notifications.delivery.targets import Target as Target
+from notifications.delivery.targets import TargetOutcome as TargetOutcome
+from notifications.delivery.targets import fail_open, target_states
 
 FALLBACK_RECIPIENT = recipient_key(Role.FALLBACK)
 _TS = AwareDateTime()
@@ -38,7 +44,7 @@ _LIVE = ", ".join(f"'{status}'" for status in (OutboxStatus.PENDING, OutboxStatu
 class RetryPolicy:
     """How often and how soon a failed send is tried again."""
 
-    max_attempts: int = 5
+    max_attempts: int = 10  # at the default backoff (5 min doubling, at most 4 h): more than a working day
     base: dt.timedelta = dt.timedelta(minutes=5)
     cap: dt.timedelta = dt.timedelta(hours=4)
     lease: dt.timedelta = dt.timedelta(minutes=10)
@@ -47,16 +53,6 @@ class RetryPolicy:
         """Backoff after the ``attempts``-th failed attempt: base · 2^(attempts-1), at most ``cap``."""
         delay: dt.timedelta = self.base * (2 ** max(attempts - 1, 0))
         return min(delay, self.cap)
-
-
-@dataclass(frozen=True)
-class TargetOutcome:
-    """One target's result, with its URL already masked."""
-
-    url: str
-    service: str
-    ok: bool
-    detail: str = ""
 
 
 def supersede_stale(session: Session) -> int:
@@ -92,30 +88,32 @@ def record_attempt(
     session: Session,
     row: Outbox,
     worker: str,
-    targets: Sequence[TargetOutcome],
+    targets: Sequence[str],
+    delivered: Collection[str],
+    failures: Sequence[TargetOutcome],
     error: str | None,
     now: dt.datetime,
     policy: RetryPolicy,
     cal: WorkingCalendar,
     hours: WorkingHours,
 ) -> str:
-    """Store the attempt's per-target results and move the row on: sent, retry later, or failed.
+    """Move the row on after an attempt: sent (every target has it), retry later, or failed.
 
-    Only a row this worker still holds is updated (a row whose lease expired and was reclaimed by
-    another dispatcher is left to that one). Returns the row's new status.
+    Args:
+        targets: the ids of the row's targets at this attempt (their states were recorded send by send).
+        delivered: the ids of the targets that have the message, from this attempt or an earlier one.
+        failures: this attempt's failed sends (their details make the row's ``last_error``).
+        error: why the row could not be sent at all (no contact, no rendering), else None.
+
+    Only a row this worker still holds is updated (a row whose lease expired and was reclaimed by another
+    dispatcher is left to that one). Returns the row's new status.
     """
-    ok = error is None and bool(targets) and all(t.ok for t in targets)
-    if targets:
-        session.execute(sa.insert(Delivery.__table__), [  # type: ignore[attr-defined]
-            {"outbox_id": row.id, "attempt": row.attempts, "at": now, "url": scrub(t.url), "service": t.service,
-             "ok": t.ok, "detail": scrub(t.detail)[:2000]}
-            for t in targets
-        ])
+    ok = error is None and bool(targets) and all(t in delivered for t in targets)
     status: OutboxStatus
     if ok:
         status, next_at, last_error = OutboxStatus.SENT, row.next_attempt_at, None
     else:
-        last_error = scrub(error or "; ".join(f"{t.service}: {t.detail}" for t in targets if not t.ok)) or "failed"
+        last_error = scrub(error or "; ".join(f"{f.service}: {f.detail}" for f in failures)) or "failed"
         if row.attempts >= policy.max_attempts:
             status, next_at = OutboxStatus.FAILED, row.next_attempt_at
         else:
@@ -129,9 +127,13 @@ def record_attempt(
                 sent_at=now if status == OutboxStatus.SENT else None, claimed_until=None,
                 title=row.title, body=row.body)
     ).rowcount
-    if updated and status == OutboxStatus.FAILED and row.stage != SystemStage.FAILURE:
-        queue_failure_report(session=session, row=row, error=last_error or "", now=now, cal=cal, hours=hours)
-    return status if updated else "lost-lease"
+    if not updated:
+        return "lost-lease"
+    if status == OutboxStatus.FAILED:
+        fail_open(session=session, outbox_id=row.id or 0, now=now)
+        if row.stage != SystemStage.FAILURE:
+            queue_failure_report(session=session, row=row, error=last_error or "", now=now, cal=cal, hours=hours)
+    return status
 
 
 def queue_failure_report(
@@ -147,8 +149,9 @@ def queue_failure_report(
         ), {"id": row.obligation_id}).first()
         if found is not None:
             unit_name, coordinator = str(found[0]), str(found[1])
-    targets = [str(r[0]) for r in session.execute(sa.text(
-        "SELECT DISTINCT url FROM delivery WHERE outbox_id = :id"), {"id": row.id})]
+    # The targets that did not get it (those that did are not the coordinator's problem).
+    targets = list(dict.fromkeys(s.url for s in target_states(session=session, outbox_ids=[row.id or 0]).get(
+        row.id or 0, []) if s.status == OutboxStatus.FAILED))
     payload = json.dumps({
         "unit_name": unit_name, "role": row.role, "subject": row.title or row.stage_key,
         "target": "、".join(targets) or row.recipient, "error": scrub(error)[:500], "attempts": row.attempts,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -71,6 +73,7 @@ class HttpSink:
     status: int = 200
     reply: Any = field(default_factory=lambda: {"errcode": 0, "errmsg": "ok"})
     lifetime: float = 20.0
+    delay: float = 0.0  # seconds between receiving a request (recorded at once) and answering it
     received: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -83,12 +86,15 @@ class HttpSink:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 sink.received.append(Received(self.command, self.path, dict(self.headers.items()), body))
+                if sink.delay:
+                    time.sleep(sink.delay)
                 data = sink.reply if isinstance(sink.reply, bytes) else json.dumps(sink.reply).encode()
                 self.send_response(sink.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                with contextlib.suppress(BrokenPipeError):  # a client killed while waiting (the delivery drills)
+                    self.wfile.write(data)
 
             do_POST = _answer  # noqa: N815 - http.server's naming
             do_GET = _answer  # noqa: N815

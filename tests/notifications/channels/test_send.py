@@ -134,7 +134,9 @@ class TestJson:
                 f"urls:\n  - json://127.0.0.1:{good.port}/a:\n{tags}  - json://127.0.0.1:{bad.port}/b:\n{tags}",
             )
             outcome = sender.send(HANDLER, "t", "b")
+            ids = [t.id for t in sender.targets(HANDLER)]
         assert [t.ok for t in outcome.targets] == [True, False]
+        assert [t.target for t in outcome.targets] == ids  # without ``only``: every target, each result named
         assert not outcome.ok
         assert outcome.error is not None and f"127.0.0.1:{bad.port}/b" in outcome.error
         assert len(good.received) == len(bad.received) == 1
@@ -333,3 +335,37 @@ def test_apprise_retry_in_the_contacts_file_is_ignored(tmp_path: Path) -> None:
         outcome = sender.send(Recipient(None, "leader"), "t", "b")
     assert not outcome.ok
     assert len(sink.received) == 1  # the outbox retries, durably; Apprise must not
+
+
+class TestTargets:
+    """Each contact of a recipient is a target with a stable id that holds no secret; a send can name targets."""
+
+    def test_target_ids_are_stable_distinct_and_secret_free(self, tmp_path: Path) -> None:
+        twin = WECOM_KEY[0] + "another-key-9876543210" + WECOM_KEY[-1]  # masks like WECOM_KEY: same first, last
+        password = "Sm7pPassw0rd"
+        text = (f"urls:\n  - wecombot://{WECOM_KEY}:\n      - tag: unit-zhenlong, role-handler\n"
+                f"  - wecombot://{twin}:\n      - tag: unit-zhenlong, role-handler\n"
+                f"  - mailtos://duban:{password}@127.0.0.1:1?from=a@b.cn&to=c@d.cn:\n"
+                "      - tag: unit-zhenlong, role-handler\n")
+        first, again = sender_for(tmp_path, text).targets(HANDLER), sender_for(tmp_path, text).targets(HANDLER)
+        assert [t.id for t in first] == [t.id for t in again]  # a new process names them the same
+        assert [t.service for t in first] == ["wecombot", "wecombot", "mailtos"]
+        assert first[0].url == first[1].url and first[1].id == first[0].id + "#2"  # masked alike, told apart
+        assert len({t.id for t in first}) == 3
+        for secret in (WECOM_KEY, twin, password):
+            assert secret not in repr(first)
+
+    def test_only_sends_to_the_named_targets(self, tmp_path: Path) -> None:
+        with HttpSink(reply={}) as a, HttpSink(reply={}) as b:
+            tags = "      - tag: unit-zhenlong, role-handler\n"
+            sender = sender_for(
+                tmp_path, f"urls:\n  - json://127.0.0.1:{a.port}/a:\n{tags}  - json://127.0.0.1:{b.port}/b:\n{tags}"
+            )
+            first, second = sender.targets(HANDLER)
+            outcome = sender.send(HANDLER, "t", "b", only={second.id})
+            unknown = sender.send(HANDLER, "t", "b", only={"0123456789abcdef"})
+        assert outcome.ok and [(r.target, r.ok) for r in outcome.targets] == [(second.id, True)]
+        assert (len(a.received), len(b.received)) == (0, 1)
+        assert unknown == SendOutcome(
+            ok=False, targets=[], error="no contact of tags unit-zhenlong+role-handler has the target id(s) asked for")
+        assert first.id != second.id
