@@ -43,7 +43,7 @@ __all__ = ["MAX_WORKBOOK_BYTES", "check_container", "one_line", "open_workbook"]
 MAX_WORKBOOK_BYTES = 5 * 1024 * 1024  # the template is ~15 KB; a report with photos pasted in is not one
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # every part, pictures included: a small zip that unpacks to gigabytes
 MAX_XML_BYTES = 10 * 1024 * 1024  # the parts openpyxl parses
-MAX_ELEMENTS = 200_000  # XML elements in all parts (the template has ~1,000)
+MAX_ELEMENTS = 100_000  # XML elements in all parts (the template has ~1,000; 300,000 cost openpyxl 4 s, 200 MB)
 MAX_CELLS = 25_000  # cells stored in all sheets (500 project rows are 1,500)
 MAX_ROWS = 25_000  # row elements in all sheets
 MAX_SPANNED = 10_000  # cells covered by merged ranges and hyperlinked ranges (the template has none)
@@ -56,6 +56,7 @@ _CHUNK = 1 << 20
 _ELEMENT = re.compile(rb"<[A-Za-z_]")
 _TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(c|row|mergeCell|hyperlink)(?=[\s/>])([^>]*)")
 _REF = re.compile(rb"""\bref\s*=\s*["']([^"']*)["']""")
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 _XML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<")
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -72,6 +73,7 @@ class _Tally:
     rows: Counter[str] = field(default_factory=Counter)
     spans: list[tuple[str, str, str, int]] = field(default_factory=list)  # (part, merge|link, ref, cells)
     wide: list[str] = field(default_factory=list)  # parts in UTF-16, which Excel and WPS never write
+    dtd: list[str] = field(default_factory=list)  # parts declaring a DTD or entities (an XML bomb's tool)
 
 
 def check_container(p: Path, max_bytes: int = MAX_WORKBOOK_BYTES) -> None:
@@ -175,6 +177,8 @@ def _scan(fh: Any, first: bytes, part: str, tally: _Tally) -> None:
             cut = data.rfind(b"<")  # a tag cut by the chunk's end is counted with the next chunk
             data, carry = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
         tally.elements += len(_ELEMENT.findall(data))
+        if _DTD.search(data) and part not in tally.dtd:
+            tally.dtd.append(part)
         for m in _TAG.finditer(data):
             name = m[1]
             if name == b"c":
@@ -227,6 +231,9 @@ def _bounds_problems(tally: _Tally, sheets: dict[str, str], src: str) -> list[st
         return [f"{src}: part {tally.wide[0]} is XML in UTF-16, which Excel and WPS never write; save the workbook "
                 f"again and {SEND}"]
     problems: list[str] = []
+    if tally.dtd:
+        problems.append(f"{src}: part {tally.dtd[0]} declares a DTD or entities (<!DOCTYPE, <!ENTITY), which Excel "
+                        f"and WPS never write (it is how an XML bomb expands); save the workbook again and {SEND}")
     for what, counts, bound in (("cells", tally.cells, MAX_CELLS), ("rows", tally.rows, MAX_ROWS)):
         total = sum(counts.values())
         if total > bound:
