@@ -310,6 +310,7 @@ CASES: list[Case] = [
     Case("project-without-name", D.cells({PROJ: {"B5": "在建", "C5": 3}}),
          f"{{file}}: sheet {PROJ}, row 5, column A (项目名称): the project name is empty but the row has data "
          "(进展状态 '在建', 本年完成投资(亿元) 3); name the project or clear the row"),
+    Case("line-break-in-file-name", D.raw(b"", "进度\n填报.xlsx"), f"{{file}}: the file is empty (0 bytes); {SEND}"),
     Case("gbk-file-name", D.gbk_name(D.cells({IND: {f"E{INV}": "约12亿"}})),
          AT_INV + "'约12亿' is text, not a number; type a number ≥ 0 such as 12.5, without units or words"),
 ]
