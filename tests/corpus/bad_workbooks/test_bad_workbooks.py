@@ -253,3 +253,24 @@ def test_every_bad_workbook_is_refused_cleanly(corpus: tuple[Path, list[tuple[Ca
           + f"; median {statistics.median(f[1] for f in figures) * 1000:.0f} ms, slowest {slowest[0]} "
             f"{slowest[1] * 1000:.0f} ms; peak memory growth at most {hungriest[2]:.1f} MB ({hungriest[0]})")
     assert not failures, "\n".join(f"{name}: " + "; ".join(found) for name, found in failures.items())
+
+
+def test_a_good_workbook_with_a_gbk_file_name_imports(corpus: tuple[Path, list[tuple[Case, Path]]], seeded: str,
+                                                     monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The name of a file copied from a Windows share may be GBK bytes: the report is recorded, its source
+    # name escaped (\xNN) instead of the database refusing the undecodable name with a traceback.
+    monkeypatch.setenv("DUBAN_DATABASE_URL", seeded)
+    name = "进度填报.xlsx".encode("gbk")
+    path = Path(os.fsdecode(os.fsencode(tmp_path) + b"/" + name))
+    path.write_bytes(corpus[0].read_bytes())
+    run = run_bounded(["report", "import", str(path)])
+    assert not run["hung"] and not run.get("crash"), run
+    assert (run["exit_code"], run["stderr"]) == (0, ""), run
+    assert run["stdout"].strip() == "imported 镇隆镇 2016-06-05: version 1 (new)"
+    engine = make_engine(seeded)
+    try:
+        with engine.connect() as conn:
+            sources = conn.execute(sa.text("SELECT source FROM progress_report")).scalars().all()
+    finally:
+        engine.dispose()
+    assert sources == [one_line(path.name)] == ["\\xbd\\xf8\\xb6\\xc8\\xcc\\uec68.xlsx"]
