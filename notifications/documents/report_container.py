@@ -19,6 +19,7 @@ leave room for 500 projects, long texts, pasted pictures and another office suit
 from __future__ import annotations
 
 import re
+import stat
 import threading
 import warnings
 import zipfile
@@ -118,7 +119,10 @@ def _head(p: Path) -> tuple[bytes, int]:
     try:
         if p.is_dir():
             raise WorkbookError([f"{src}: is a directory, not a workbook"])
-        size = p.stat().st_size
+        info = p.stat()
+        if not stat.S_ISREG(info.st_mode):  # reading a FIFO would wait forever, a device never end
+            raise WorkbookError([f"{src}: not a regular file (a device, pipe or socket), not a workbook"])
+        size = info.st_size
         with p.open("rb") as fh:
             return fh.read(512), size
     except FileNotFoundError:

@@ -134,6 +134,8 @@ CASES: list[Case] = [
     # --- not a workbook at all ------------------------------------------------------------------------
     Case("empty-file", D.raw(b""), f"{{file}}: the file is empty (0 bytes); {SEND}"),
     Case("a-directory", D.directory, "{file}: is a directory, not a workbook"),
+    Case("a-named-pipe", D.fifo, "{file}: not a regular file (a device, pipe or socket), not a workbook"),
+    Case("dev-zero-link", D.device, "{file}: not a regular file (a device, pipe or socket), not a workbook"),
     Case("csv-renamed-xlsx", D.raw("单位,报送节点,全市工业投资\n镇隆镇,2016-06-05,12\n".encode("gb18030")),
          f"{{file}}: not an Excel .xlsx workbook (a text file (CSV?) starting '单位,报送节点,全市工业投资'); {SEND}"),
     Case("xls-renamed-xlsx", D.raw(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4088),

@@ -226,6 +226,18 @@ def directory(base: Path, out: Path) -> Path:
     return out / "case.xlsx"
 
 
+def fifo(base: Path, out: Path) -> Path:
+    """A named pipe called .xlsx: opening it to read would wait for a writer forever."""
+    os.mkfifo(out / "case.xlsx")
+    return out / "case.xlsx"
+
+
+def device(base: Path, out: Path) -> Path:
+    """A link to /dev/zero called .xlsx: a file that never ends."""
+    (out / "case.xlsx").symlink_to("/dev/zero")
+    return out / "case.xlsx"
+
+
 def gbk_name(inner: Build) -> Build:
     """``inner``'s file, renamed to a name in GBK bytes (as copied from a Windows share): not UTF-8."""
     def build(base: Path, out: Path) -> Path:
