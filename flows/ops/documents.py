@@ -38,6 +38,7 @@ from models.records.reports import (
 from models.tables.duties import ProgressReport
 from models.tables.plan import Plan
 from notifications.documents import labels as L
+from notifications.documents.report_container import one_line
 from notifications.documents.report_import import read_report_workbook
 from notifications.documents.targets_sheet import write_targets_sheet
 from notifications.documents.workbook import write_report_workbook
@@ -129,7 +130,7 @@ def import_report(
             recorded = record_progress_report(
                 session=session, plan_id=choices.plan_id, unit_name=parsed.locality, period=parsed.period,
                 actuals=parsed.actuals, projects=parsed.projects, problems=parsed.problems,
-                next_steps=parsed.next_steps, now=now, source=p.name,
+                next_steps=parsed.next_steps, now=now, source=one_line(p.name),  # a GBK name: escaped, not a crash
             )
         except ReportError as exc:
             session.rollback()
@@ -146,7 +147,8 @@ def import_report(
         else:
             session.commit()
     return ImportResult(locality=parsed.locality, period=parsed.period, version=recorded.version,
-                        created=recorded.created, dry_run=dry_run, actuals=dict(parsed.actuals), source=p.name)
+                        created=recorded.created, dry_run=dry_run, actuals=dict(parsed.actuals),
+                        source=one_line(p.name))
 
 
 def report_workbook_for(

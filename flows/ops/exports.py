@@ -23,6 +23,7 @@ from notifications.delivery.dispatch import period_label, quoted_title
 from notifications.documents.breakdown_export import write_breakdown_docx, write_breakdown_xlsx
 from notifications.documents.circular_export import write_circular_docx, write_circular_xlsx
 from notifications.documents.status_export import write_status_xlsx
+from notifications.messages.markdown import md_plain
 
 # --- User-facing text (Chinese): file names ---------------------------------------------------------
 BREAKDOWN_NAME = "任务分解表"
@@ -126,7 +127,7 @@ def export_status(out_dir: Path | str, now: dt.datetime) -> Path:
     ctx = engine_context()
     require_schema(ctx.engine)
     markdown, rows = status_board(ctx, now)
-    title = markdown.splitlines()[0].lstrip("# ").strip()
+    title = md_plain(markdown.splitlines()[0].removeprefix("# ").strip())  # the board's title, as plain text
     out = _out_dir(out_dir)
     name = STATUS_NAME.format(day=to_local(now).date().isoformat())
     return _written(out / f"{name}.xlsx", write_status_xlsx, rows, title=title)

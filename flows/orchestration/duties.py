@@ -40,6 +40,7 @@ from flows.orchestration.forms import Forms, value_of
 from models.dates import now as clock_now
 from models.dates import to_local
 from models.records.meetings import ActionItem
+from notifications.messages.markdown import md, md_rows
 
 APPROVAL_TIMEOUT_S = 7 * 24 * 3600  # a paused split waits a week; the ladder chases the coordinator meanwhile
 
@@ -56,7 +57,7 @@ def window_task(period: str | None) -> dict[str, Any]:
 def summary_task(period: str) -> int:
     """Publish who reported, when, and each indicator against the pace-to-date."""
     rows = report_summary(engine_context(), period)
-    create_table_artifact(key=f"progress-{period}", table=rows,
+    create_table_artifact(key=f"progress-{period}", table=md_rows(rows),
                           description=f"{period} 进度报送汇总:谁已报送、何时报送、序时进度与亮灯")
     return len(rows)
 
@@ -131,7 +132,7 @@ def _targets_artifact(year: int, localities: list[str], drafts: list[DraftIndica
     rows = [{"镇(街道)": name, **{f"{d.name}({d.unit})": split[d.code][name] for d in drafts}} for name in localities]
     rows.append({"镇(街道)": "合计/市目标", **{f"{d.name}({d.unit})": f"{sum(split[d.code].values()):g} / "
                                              f"{d.city_value:g}" for d in drafts}})
-    create_table_artifact(key=f"targets-{year}", table=rows, description=f"{year}年度目标任务分解({status})")
+    create_table_artifact(key=f"targets-{year}", table=md_rows(rows), description=f"{year}年度目标任务分解({status})")
 
 
 @flow(name="target-decomposition", description="年度目标任务分解:生成草案,等待协调员批准或修改,校验后下达各镇(街道)。")
@@ -149,7 +150,7 @@ def target_decomposition_flow(year: int | None = None) -> dict[str, Any]:
     while True:
         attempt += 1
         form = _split_input(localities, drafts, values, reason)
-        note = ("**请修改后重新提交:**\n\n" + "\n".join(f"- {p}" for p in problems) + "\n\n") if problems else ""
+        note = ("**请修改后重新提交:**\n\n" + "\n".join(f"- {md(p)}" for p in problems) + "\n\n") if problems else ""
         answer: Any = pause_flow_run(
             wait_for_input=form.with_initial_data(
                 description=f"{note}{year}年度目标任务分解草案:逐项核对各镇(街道)目标,可直接修改数值后提交。"),
@@ -175,7 +176,7 @@ def joint_meeting_flow(starts_at: dt.datetime | None = None, place: str = "市�
     when = starts_at or to_local(now).replace(hour=9, minute=30, second=0, microsecond=0) + dt.timedelta(days=7)
     result = convene_meeting(engine_context(), now, when, place)
     create_markdown_artifact(key="joint-meeting", markdown=(
-        f"# 联席会议 #{result['meeting_id']}\n\n时间:{to_local(when):%Y-%m-%d %H:%M} · 地点:{place}\n\n"
+        f"# 联席会议 #{result['meeting_id']}\n\n时间:{to_local(when):%Y-%m-%d %H:%M} · 地点:{md(place)}\n\n"
         f"议题:逾期/红灯事项 {result['agenda_items']} 项 · 已发通知 {result['invitations']} 份\n\n"
         f"会后请运行 **record-meeting-minutes**,会议编号填 {result['meeting_id']}。"),
         description="最近一次联席会议")

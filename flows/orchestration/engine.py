@@ -23,6 +23,7 @@ from models.dates import now as clock_now
 from models.dates import to_local
 from models.db import session_scope
 from notifications.delivery.dispatch import recent_messages
+from notifications.messages.markdown import md_rows
 
 
 @task(name="generate-obligations")
@@ -103,7 +104,7 @@ def recent_messages_task() -> int:
     ctx = engine_context()
     with session_scope(ctx.engine) as session:
         table = recent_messages_table(recent_messages(session=session, limit=50))
-    create_table_artifact(key="recent-messages", table=table, description="最近发送的督办消息(最新在前)")
+    create_table_artifact(key="recent-messages", table=md_rows(table), description="最近发送的督办消息(最新在前)")
     return len(table)
 
 

@@ -24,6 +24,7 @@ from flows.ops.inspections import (
 )
 from flows.orchestration.forms import Forms, value_of
 from models.dates import now as clock_now
+from notifications.messages.markdown import md_rows
 
 
 @task(name="score-rank-circulate")
@@ -32,7 +33,7 @@ def inspection_task(period: str) -> dict[str, Any]:
     result = run_inspection(engine_context(), clock_now(), period)
     markdown, table = inspection_documents(result)
     create_markdown_artifact(key=f"circular-{period}", markdown=markdown, description=f"{period} 专项督查通报")
-    create_table_artifact(key=f"ranking-{period}", table=table, description=f"{period} 专项督查排名")
+    create_table_artifact(key=f"ranking-{period}", table=md_rows(table), description=f"{period} 专项督查排名")
     folder = get_settings().var_dir / "exports" / period
     for path in export_circular(period, folder):
         create_link_artifact(key=f"circular-file-{'docx' if path.suffix == '.docx' else 'xlsx'}-{period}",
@@ -73,5 +74,5 @@ def status_board_task() -> int:
     """Refresh the `status-board` artifacts (markdown board and detail table)."""
     markdown, table = status_board(engine_context(), clock_now())
     create_markdown_artifact(key="status-board", markdown=markdown, description="督办总览:各单位 × 各项工作的亮灯")
-    create_table_artifact(key="status-board-detail", table=table, description="督办明细:红灯在前")
+    create_table_artifact(key="status-board-detail", table=md_rows(table), description="督办明细:红灯在前")
     return len(table)

@@ -9,7 +9,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from config.settings import get_settings
 from flows.ops.commands import load_plan_path
-from models.plan.breakdown import breakdown_markdown
+from notifications.messages.breakdown import breakdown_markdown
 
 
 @task(name="validate-and-upsert-plan")

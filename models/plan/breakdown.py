@@ -1,4 +1,7 @@
-"""The task breakdown table (任务分解表) of a plan, as plain rows for the terminal, artifacts and files."""
+"""The task breakdown table (任务分解表) of a plan, as plain rows for the terminal, artifacts and files.
+
+The markdown artifact is :func:`notifications.messages.breakdown.breakdown_markdown` (escaped there).
+"""
 
 from __future__ import annotations
 
@@ -48,20 +51,3 @@ def target_rows(plan: PlanSpec) -> list[tuple[str, str, str, str, str]]:
         name = ind.name + (f"(基数{t.baseline.year}年{t.baseline.value:g})" if t.baseline else "")
         out.append((str(t.year), name, f"{t.value:g}", ind.unit, t.comparator.value))
     return out
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def breakdown_markdown(plan: PlanSpec) -> str:
-    """The breakdown table and the targets as markdown (for a Prefect artifact)."""
-    lines = [f"# {plan.title}", "", f"{plan.doc_number} · {plan.issuer} · {plan.issued_on.isoformat()}", "",
-             "## 任务分解表", "", "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-    for r in breakdown_rows(plan):
-        lines.append("| " + " | ".join(_md_cell(x) for x in (r.ref, r.title, r.lead, r.cooperating, r.localities))
-                     + " |")
-    lines += ["", "## 主要目标", "", "| " + " | ".join(TARGET_HEADERS) + " |", "|" + "---|" * len(TARGET_HEADERS)]
-    for t in target_rows(plan):
-        lines.append("| " + " | ".join(_md_cell(x) for x in t) + " |")
-    return "\n".join(lines) + "\n"

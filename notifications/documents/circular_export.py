@@ -50,6 +50,7 @@ from notifications.documents.cells import (
 from notifications.documents.cells import put as _put
 from notifications.documents.word import repeat_header, set_default_font, set_font
 from notifications.messages.circular import circular_markdown, circular_table
+from notifications.messages.markdown import md, md_plain, md_runs
 
 # --- User-facing text (Chinese) -------------------------------------------------------------------
 SHEET = "督查排名"
@@ -94,7 +95,7 @@ class Block:
 
 def _cells(line: str) -> tuple[str, ...]:
     parts = re.split(r"(?<!\\)\|", line.strip())[1:-1]
-    return tuple(p.strip().replace("\\|", "|") for p in parts)
+    return tuple(md_plain(p.strip()) for p in parts)
 
 
 def _table_block(lines: list[str]) -> Block:
@@ -135,12 +136,12 @@ def circular_blocks(markdown: str, *, doc_number: str, issuer: str) -> list[Bloc
         else:
             blocks.append(Block("paragraph", text))
     paragraphs = [i for i, b in enumerate(blocks) if b.kind == "paragraph"]
-    if doc_number and paragraphs and blocks[paragraphs[0]].text == doc_number:
-        blocks[paragraphs.pop(0)] = Block("number", doc_number)
+    if doc_number and paragraphs and blocks[paragraphs[0]].text == md(doc_number):
+        blocks[paragraphs.pop(0)] = Block("number", md(doc_number))
     if paragraphs:
         blocks[paragraphs[0]] = Block("addressee", blocks[paragraphs[0]].text)
-    if len(paragraphs) >= 3 and blocks[paragraphs[-2]].text == issuer and paragraphs[-2] == len(blocks) - 2:
-        blocks[-2] = Block("issuer", issuer)
+    if len(paragraphs) >= 3 and blocks[paragraphs[-2]].text == md(issuer) and paragraphs[-2] == len(blocks) - 2:
+        blocks[-2] = Block("issuer", md(issuer))
         blocks[-1] = Block("date", blocks[-1].text)
     return blocks
 
@@ -155,7 +156,8 @@ def _text_width(text: str) -> float:
 def _paragraph(doc: Any, text: str = "", *, east_asia: str = FONT_BODY, size: float = BODY_PT,
                align: Any = WD_ALIGN_PARAGRAPH.JUSTIFY, indent: bool = False, line: float | None = LINE_PT,
                bold: bool = False, colour: RGBColor | None = None) -> Any:
-    """A paragraph at a fixed line pitch; ``**bold**`` spans in ``text`` become bold runs."""
+    """A paragraph at a fixed line pitch; ``text`` is a line of the circular's markdown: its escapes are undone
+    and its ``**bold**`` spans become bold runs."""
     p = doc.add_paragraph()
     p.alignment = align
     fmt = p.paragraph_format
@@ -165,10 +167,8 @@ def _paragraph(doc: Any, text: str = "", *, east_asia: str = FONT_BODY, size: fl
         fmt.line_spacing = Pt(line)
     if indent:
         fmt.first_line_indent = Pt(2 * size)
-    for part in re.split(r"(\*\*.+?\*\*)", text):
-        if part:
-            strong = part.startswith("**") and part.endswith("**") and len(part) > 4
-            set_font(p.add_run(part[2:-2] if strong else part), east_asia, size, bold=bold or strong, colour=colour)
+    for part, strong in md_runs(text):
+        set_font(p.add_run(part), east_asia, size, bold=bold or strong, colour=colour)
     return p
 
 
@@ -200,11 +200,11 @@ def _page_number(section: Any) -> None:
 
 def _header(doc: Any, issuer: str, doc_number: str) -> None:
     size = min(42.0, round(0.95 * TEXT_WIDTH_PT / max(_text_width(issuer), 1.0)))
-    head = _paragraph(doc, issuer, east_asia=FONT_TITLE, size=size, align=WD_ALIGN_PARAGRAPH.CENTER,
+    head = _paragraph(doc, md(issuer), east_asia=FONT_TITLE, size=size, align=WD_ALIGN_PARAGRAPH.CENTER,
                       line=None, bold=True, colour=RED)
     last = head
     if doc_number:
-        last = _paragraph(doc, doc_number, align=WD_ALIGN_PARAGRAPH.CENTER, line=None)
+        last = _paragraph(doc, md(doc_number), align=WD_ALIGN_PARAGRAPH.CENTER, line=None)
         last.paragraph_format.space_before = Pt(2 * LINE_PT)
     _red_rule(last)
 
@@ -224,7 +224,7 @@ def _word_table(doc: Any, block: Block) -> None:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             cell._tc.remove(cell.paragraphs[0]._p)
             align = WD_ALIGN_PARAGRAPH.CENTER if r == 0 else _ALIGN[block.aligns[c]]
-            _paragraph(cell, value, east_asia=FONT_HEADING if r == 0 else FONT_BODY, size=TABLE_PT,
+            _paragraph(cell, md(value), east_asia=FONT_HEADING if r == 0 else FONT_BODY, size=TABLE_PT,
                        align=align, line=20)
     if widths:
         for column, width in zip(table.columns, widths, strict=True):
@@ -268,7 +268,7 @@ def _body(doc: Any, blocks: list[Block]) -> None:
             _paragraph(doc).paragraph_format.keep_with_next = True
             p = _paragraph(doc, block.text, align=WD_ALIGN_PARAGRAPH.RIGHT)
             p.paragraph_format.keep_with_next = True
-            shift = (_text_width(date_text) - _text_width(block.text)) / 2
+            shift = (_text_width(md_plain(date_text)) - _text_width(md_plain(block.text))) / 2
             p.paragraph_format.right_indent = Pt(BODY_PT * max(4 + shift, 0))
         elif block.kind == "date":
             p = _paragraph(doc, block.text, align=WD_ALIGN_PARAGRAPH.RIGHT)
@@ -314,7 +314,7 @@ def write_circular_docx(
     blocks = circular_blocks(markdown, doc_number=doc_number, issuer=issuer)
     _body(doc, blocks)
     title_block = next((b.text for b in blocks if b.kind == "title"), period_label)
-    doc.core_properties.title = title_block
+    doc.core_properties.title = md_plain(title_block)
     doc.core_properties.author = issuer
     doc.save(str(path))
     return path

@@ -1,37 +1,30 @@
 """Reading a filled progress-report workbook back: values only, every problem at once.
 
-:func:`read_report_workbook` checks the file before openpyxl sees it (size, zip signature, macros,
-external links, unpacked size), then reads the cells laid out by :mod:`notifications.documents.workbook`
+:func:`read_report_workbook` checks the file before openpyxl sees it
+(:func:`~notifications.documents.report_container.check_container`: size, zip signature, macros, external
+links, unpacked size, and bounds on the XML — elements, cells, rows, merged and linked ranges — so that no
+file makes openpyxl hang or swell), then reads the cells laid out by :mod:`notifications.documents.workbook`
 with ``data_only=False`` through :class:`~notifications.documents.report_sheets.SheetReader`: a formula in
-a cell that is read is refused, never evaluated ("values are read, never formulas"). It raises one
-:class:`~models.errors.WorkbookError` listing every problem, each naming the file, the sheet, the row, the
-column (Excel letters) and the bad value, with a suggestion where one is near. Nothing here touches the
-database: the caller passes the valid choices.
+a cell that is read is refused, never evaluated ("values are read, never formulas"); so are NaN and
+infinite numbers, deleted indicator rows, more than 500 project rows and over-long texts. It raises one
+:class:`~models.errors.WorkbookError` listing every problem, each one line naming the file, the sheet, the
+row, the column (Excel letters) and the bad value, with a suggestion where one is near. Nothing here
+touches the database: the caller passes the valid choices.
 """
 
 from __future__ import annotations
 
-import warnings
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-
 from models.errors import WorkbookError
 from notifications.documents import labels as L
-from notifications.documents.report_sheets import REQUIRED_SHEETS, SheetReader, quoted
+from notifications.documents.report_container import MAX_WORKBOOK_BYTES, check_container, one_line, open_workbook
+from notifications.documents.report_sheets import REQUIRED_SHEETS, SheetReader
 from notifications.documents.workbook import ISSUES_CELLS
 
 __all__ = ["MAX_WORKBOOK_BYTES", "ParsedReport", "read_report_workbook"]
-
-MAX_WORKBOOK_BYTES = 5 * 1024 * 1024  # the template is ~15 KB; a report with photos pasted in is not one
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # a small zip that unpacks to gigabytes is refused before parsing
-
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .et, and password-encrypted .xlsx
 
 
 @dataclass(frozen=True)
@@ -70,11 +63,19 @@ def read_report_workbook(
         The report, values only.
 
     Raises:
-        WorkbookError: listing every problem; nothing is returned when there is one.
+        WorkbookError: listing every problem, each on one line; nothing is returned when there is one.
     """
-    p = Path(path)
-    _check_container(p, max_bytes)
-    wb = _open(p)
+    try:
+        return _read(Path(path), localities=localities, periods=periods, indicators=indicators,
+                     plan_code=plan_code, max_bytes=max_bytes)
+    except WorkbookError as exc:
+        raise WorkbookError([one_line(problem) for problem in exc.problems]) from None
+
+
+def _read(p: Path, *, localities: list[str], periods: list[str], indicators: dict[str, str],
+          plan_code: str | None, max_bytes: int) -> ParsedReport:
+    check_container(p, max_bytes)
+    wb = open_workbook(p)
     reader = SheetReader(str(p), localities=localities, periods=periods, indicators=indicators)
     marker_plan = reader.marker(wb, plan_code)
     if reader.problems:  # not our workbook (or not this plan's): every other message would be noise
@@ -98,88 +99,3 @@ def read_report_workbook(
         raise WorkbookError(reader.problems)
     return ParsedReport(locality=locality, period=period, actuals=actuals, projects=projects,
                         problems=texts[L.I_PROBLEMS], next_steps=texts[L.I_NEXT_STEPS], plan_code=marker_plan)
-
-
-# --- the file, before openpyxl ------------------------------------------------------------------------
-
-def _check_container(p: Path, max_bytes: int) -> None:
-    """Refuse what is not a plain .xlsx, cheaply and before any XML is parsed."""
-    src = str(p)
-    send = "send back the .xlsx workbook made by `duban report template`"
-    try:
-        if p.is_dir():
-            raise WorkbookError([f"{src}: is a directory, not a workbook"])
-        size = p.stat().st_size
-        with p.open("rb") as fh:
-            head = fh.read(512)
-    except FileNotFoundError:
-        raise WorkbookError([f"{src}: no such file"]) from None
-    except PermissionError:
-        raise WorkbookError([f"{src}: permission denied"]) from None
-    except OSError as exc:
-        raise WorkbookError([f"{src}: cannot be read: {exc.strerror or exc}"]) from None
-    suffix = p.suffix.lower()
-    if suffix in (".xlsm", ".xltm", ".xlam"):
-        raise WorkbookError([f"{src}: a macro-enabled workbook ({suffix}) is not accepted; {send}"])
-    if size == 0:
-        raise WorkbookError([f"{src}: the file is empty (0 bytes); {send}"])
-    if size > max_bytes:
-        raise WorkbookError([f"{src}: the file is {size:,} bytes, larger than the {max_bytes:,} bytes a report "
-                             f"workbook may be; remove pasted pictures or objects and {send}"])
-    if head.startswith(OLE_MAGIC):
-        raise WorkbookError([f"{src}: an old-format .xls/.et workbook or a password-protected one, not an .xlsx; "
-                             "remove any password and save it as an Excel workbook (.xlsx)"])
-    if not head.startswith(ZIP_MAGIC):
-        text = _as_text(head)
-        kind = (f"a text file (CSV?) starting {quoted(text.splitlines()[0] if text.strip() else text)}"
-                if text is not None else f"not a zip file: it starts {head[:8].hex(' ')}")
-        raise WorkbookError([f"{src}: not an Excel .xlsx workbook ({kind}); {send}"])
-    problems: list[str] = []
-    try:
-        with zipfile.ZipFile(p) as zf:
-            infos = zf.infolist()
-            names = [i.filename.lower() for i in infos]
-            if "xl/workbook.xml" not in names:
-                problems.append(f"{src}: a zip file but not an Excel workbook (no xl/workbook.xml); {send}")
-            if any(n.endswith("vbaproject.bin") for n in names):
-                problems.append(f"{src}: contains macros (xl/vbaProject.bin); macros are not accepted, {send}")
-            links = sorted(i.filename for i in infos if i.filename.lower().startswith("xl/externallinks/"))
-            if links:
-                problems.append(f"{src}: contains links to other workbooks ({', '.join(links[:3])}); copy the "
-                                "values in (paste as values) and remove the links (数据 → 编辑链接 → 断开链接)")
-            unpacked = sum(i.file_size for i in infos)
-            if unpacked > MAX_UNPACKED_BYTES:
-                problems.append(f"{src}: unpacks to {unpacked:,} bytes, more than the {MAX_UNPACKED_BYTES:,} "
-                                "a report workbook may; it is not the template")
-            elif not problems:
-                bad = zf.testzip()
-                if bad is not None:
-                    problems.append(f"{src}: damaged: part {bad} fails its checksum; save the workbook again")
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
-        raise WorkbookError([f"{src}: truncated or damaged: cannot be read as a zip file ({exc}); "
-                             f"save the workbook again and {send}"]) from None
-    if problems:
-        raise WorkbookError(problems)
-
-
-def _as_text(head: bytes) -> str | None:
-    """The file's first bytes as text when they are text (UTF-8 or GB18030), else None."""
-    if b"\x00" in head:
-        return None
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return head.decode(encoding)
-        except UnicodeDecodeError as exc:
-            if exc.start >= len(head) - 4:  # a character cut at the end of the sample
-                return head[: exc.start].decode(encoding, errors="replace")
-    return None
-
-
-def _open(p: Path) -> Any:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; we read values only
-            return load_workbook(p, data_only=False, keep_vba=False, keep_links=False, rich_text=False)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file; one message
-        raise WorkbookError([f"{p}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc}); "
-                             "save it again as an Excel workbook (.xlsx)"]) from None

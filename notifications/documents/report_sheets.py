@@ -14,8 +14,10 @@ import difflib
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from openpyxl.cell.cell import MergedCell
 from openpyxl.utils.cell import coordinate_from_string
 
 from notifications.documents import labels as L
@@ -37,16 +39,41 @@ from notifications.documents.workbook import (
 )
 
 MAX_VALUE = 1e15  # no county indicator comes near; larger is a typo or a pasted ID number
-MAX_TEXT_CHARS = 10_000
+MAX_TEXT_CHARS = 10_000  # 存在问题 / 下一步工作; a project's name is at most MAX_NAME_CHARS
+MAX_NAME_CHARS = 200
+MAX_PROJECTS = 500  # project rows a report may list (a county has dozens of major projects)
 MAX_LISTED = 25  # choices quoted in one message
 
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_NON_FINITE = {"nan", "inf", "infinity", "+inf", "-inf", "+infinity", "-infinity", "#num!", "#div/0!"}
+_NON_FINITE = {"nan", "+nan", "-nan", "inf", "infinity", "+inf", "-inf", "+infinity", "-infinity", "#num!",
+               "#div/0!"}
 _LOOSE_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 REQUIRED_SHEETS = (L.SHEET_INDICATORS, L.SHEET_PROJECTS, L.SHEET_ISSUES)
 
 
 # --- values ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A stored cell value openpyxl could not convert (``<v>NaN</v>`` in a number cell, a shared-text index
+    past the end…): its raw text and the type the cell claims (``n`` number, ``s`` shared text, ``b`` yes/no,
+    ``d`` date, ``e`` error). :func:`notifications.documents.report_container.open_workbook` stores it in the
+    cell; :meth:`SheetReader.value` refuses it at its cell."""
+
+    raw: str
+    kind: str
+
+    def __str__(self) -> str:
+        return self.raw
+
+    def problem(self) -> str:
+        """What is wrong with it, for a message at its cell."""
+        if self.kind == "n" and self.raw.strip().lower() in _NON_FINITE:
+            return f"{quoted(self.raw)} is not a finite number"
+        what = {"n": "a number", "s": "shared text", "b": "a yes/no value", "d": "a date", "e": "an error value"}
+        return (f"the stored value {quoted(self.raw)} is not {what.get(self.kind, 'a value')} as the cell claims "
+                f"(type {quoted(self.kind)}); the file is damaged: type the value again")
+
 
 def quoted(value: object) -> str:
     """A bad value as quoted in a message (long text shortened)."""
@@ -99,6 +126,12 @@ def _number(value: object) -> tuple[float | None, str | None]:
     if number > MAX_VALUE:
         return None, f"{quoted(value)} is too large (over {MAX_VALUE:g}); check the digits"
     return number, None
+
+
+def rows_from(ws: Any, first: int) -> list[int]:
+    """The rows from ``first`` down that hold a cell, in order: only those stored (openpyxl's ``ws[...]``
+    would create every cell of a loop to ``max_row``, a million for one value typed in the last row)."""
+    return sorted({row for row, _ in ws._cells if row >= first})
 
 
 def _listed(choices: list[str]) -> str:
@@ -160,13 +193,22 @@ class SheetReader:
     def value(self, ws: Any, coord: str, label: str) -> tuple[object, bool]:
         """(the value, True) for a plain value; (None, False) with a problem for a formula."""
         cell = ws[coord]
+        if isinstance(cell, MergedCell):
+            merged = next((str(r) for r in ws.merged_cells.ranges if coord in r), "another cell")
+            self.at(ws.title, coord, label, f"is merged into {merged}, which hides its value; merged cells are not "
+                                            "accepted: unmerge them (取消合并) and type each value")
+            return None, False
         if cell.data_type == "f":
             formula = cell.value if isinstance(cell.value, str) else getattr(cell.value, "text", "") or "formula"
             self.at(ws.title, coord, label, f"formula {quoted(formula)} is not accepted: values are read, never "
                                             "formulas; type (or paste as values) the value itself")
             return None, False
         if cell.data_type == "e":
-            self.at(ws.title, coord, label, f"the cell shows the error {cell.value}; type the value itself")
+            shown = cell.value if isinstance(cell.value, str) and len(cell.value) <= 40 else quoted(str(cell.value))
+            self.at(ws.title, coord, label, f"the cell shows the error {shown}; type the value itself")
+            return None, False
+        if isinstance(cell.value, Unreadable):
+            self.at(ws.title, coord, label, cell.value.problem())
             return None, False
         return cell.value, True
 
@@ -248,10 +290,10 @@ class SheetReader:
             return ""
         kind = marker.get("kind", "")
         if kind != KIND_REPORT:
-            self.problems.append(f"{self.src}: a duban '{kind or 'unknown'}' workbook, not a progress-report "
+            self.problems.append(f"{self.src}: a duban {quoted(kind or 'unknown')} workbook, not a progress-report "
                                  "workbook; send back the progress-report workbook (进度填报)")
         version = marker.get("template_version", "")
-        if not version.isdigit():
+        if not (version.isascii() and version.isdigit() and len(version) <= 6):
             self.problems.append(f"{self.src}: sheet {L.SHEET_MARKER}: template version {quoted(version)} "
                                  "is not a number")
         elif int(version) > TEMPLATE_VERSION:
@@ -259,7 +301,7 @@ class SheetReader:
                                  f"reads up to {TEMPLATE_VERSION}); upgrade duban")
         made_for = marker.get("plan_code", "")
         if plan_code and made_for and made_for != plan_code:
-            self.problems.append(f"{self.src}: made for plan '{made_for}', not the loaded plan '{plan_code}'")
+            self.problems.append(f"{self.src}: made for plan {quoted(made_for)}, not the loaded plan '{plan_code}'")
         return made_for
 
     def info(self, ws: Any) -> tuple[str, str]:
@@ -280,7 +322,7 @@ class SheetReader:
         code_col, value_col = cols[L.H_CODE], cols[L.H_ACTUAL]
         seen: dict[str, int] = {}
         actuals: dict[str, float] = {}
-        for row in range(IND_FIRST_ROW, ws.max_row + 1):
+        for row in rows_from(ws, IND_FIRST_ROW):
             raw_code, ok = self.value(ws, f"{code_col}{row}", L.H_CODE)
             code = _text(raw_code)
             name = self.indicators.get(code) or _text(ws[f"{cols[L.H_NAME]}{row}"].value)
@@ -306,6 +348,14 @@ class SheetReader:
             number = self.number(ws, f"{value_col}{row}", label)
             if number is not None:
                 actuals[code] = number
+        missing = [code for code in self.indicators if code not in seen]
+        if missing:
+            names = "、".join(f"{self.indicators[code]} ({code})" for code in missing[:MAX_LISTED])
+            more = f" … ({len(missing)} in all)" if len(missing) > MAX_LISTED else ""
+            self.problems.append(
+                f"{self.src}: sheet {ws.title}: {len(missing)} indicator row{'' if len(missing) == 1 else 's'} "
+                f"missing: {names}{more}; indicator rows must not be deleted — fill in the workbook as it was sent, "
+                "or a new one from `duban report template`")
         return actuals
 
     def project_rows(self, ws: Any) -> list[dict[str, Any]]:
@@ -316,11 +366,16 @@ class SheetReader:
         name_col, status_col, inv_col = cols[L.P_NAME], cols[L.P_STATUS], cols[L.P_INVESTMENT]
         statuses = list(L.PROJECT_STATUSES)
         projects: list[dict[str, Any]] = []
-        for row in range(PROJ_FIRST_ROW, ws.max_row + 1):
+        filled = [row for row in rows_from(ws, PROJ_FIRST_ROW)
+                  if not all(_blank(ws[f"{c}{row}"].value) for c in (name_col, status_col, inv_col))]
+        if len(filled) > MAX_PROJECTS:
+            self.problems.append(
+                f"{self.src}: sheet {ws.title}: {len(filled):,} project rows are filled (rows {filled[0]} to "
+                f"{filled[-1]}); a report lists at most {MAX_PROJECTS} projects — keep the major ones")
+            return []
+        for row in filled:
             cells = [ws[f"{c}{row}"] for c in (name_col, status_col, inv_col)]
-            if all(_blank(c.value) for c in cells):
-                continue
-            name = self.text(ws, f"{name_col}{row}", L.P_NAME, limit=200)
+            name = self.text(ws, f"{name_col}{row}", L.P_NAME, limit=MAX_NAME_CHARS)
             status = "".join(self.text(ws, f"{status_col}{row}", L.P_STATUS).split())
             investment = self.number(ws, f"{inv_col}{row}", L.P_INVESTMENT)
             if not name and cells[0].data_type != "f":

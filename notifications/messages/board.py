@@ -3,6 +3,8 @@
 After each sweep the ``sweep`` flow refreshes the markdown artifact ``status-board`` with
 :func:`board_markdown` and a filterable table artifact with :func:`board_table`. Both take plain
 :class:`BoardCell` rows (one per obligation, read by SQL) and know nothing of Prefect or the database.
+Names and titles in the markdown go through :func:`~notifications.messages.markdown.md`; the table's rows
+are plain (the Excel export writes them), escaped with ``md_rows`` where they become an artifact.
 
 The markdown board shows what matters now, not the whole plan: for each duty only the most recent
 ``limit_periods`` periods whose due date is at most 30 days after ``as_of``. Older periods drop off the
@@ -19,6 +21,7 @@ from datetime import date, datetime, timedelta
 from models.dates import to_local
 from models.enums import Light, ObligationStatus, UnitKind
 from models.plan.schema import LOCALITY_KINDS
+from notifications.messages.markdown import md
 
 # --- User-facing text (Chinese) -------------------------------------------------------------------
 TITLE = "督办总览"
@@ -101,11 +104,6 @@ def _severity(cell: BoardCell) -> int:
     return len(_SEVERITY) if _is_done(cell) else _SEVERITY[cell.light]
 
 
-def _escape(text: str) -> str:
-    """Make text safe inside a markdown table cell."""
-    return " ".join(text.replace("|", "\\|").split())
-
-
 def _unit_group(kind: str) -> int:
     if kind in LOCALITY_KINDS:
         return 0
@@ -128,7 +126,7 @@ def _columns(cells: list[BoardCell], horizon: date, limit_periods: int) -> list[
 def _title(plan_title: str, as_of: datetime) -> str:
     local = to_local(as_of)
     stamp = AS_OF.format(year=local.year, month=local.month, day=local.day, hour=local.hour, minute=local.minute)
-    return f"# {TITLE} · {plan_title} · {stamp}"
+    return f"# {TITLE} · {md(plan_title)} · {stamp}"
 
 
 def board_markdown(cells: list[BoardCell], *, as_of: datetime, plan_title: str, limit_periods: int = 2) -> str:
@@ -199,12 +197,12 @@ def _table(cells: list[BoardCell], columns: list[tuple[str, str]]) -> list[str]:
 
     header = [UNIT_HEADER] + [COLUMN_HEADER.format(duty=d, period=p) for d, p in columns]
     lines = [
-        "| " + " | ".join(_escape(h) for h in header) + " |",
+        "| " + " | ".join(md(h) for h in header) + " |",
         "|" + "---|" * len(header),
     ]
     for unit in units:
         marks = [cell_emoji(grid[unit][col]) if col in grid[unit] else "" for col in columns]
-        lines.append("| " + " | ".join([_escape(unit), *marks]) + " |")
+        lines.append("| " + " | ".join([md(unit), *marks]) + " |")
     return lines
 
 

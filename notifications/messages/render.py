@@ -20,6 +20,7 @@ import jinja2
 
 from models.enums import Role, Stage
 from models.errors import NotificationError
+from notifications.messages.markdown import md
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 STAGES: tuple[Stage, ...] = tuple(Stage)
@@ -82,7 +83,7 @@ class RenderedMessage:
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # plain text: escaping would print &lt; into messages
@@ -90,6 +91,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
+    env.filters["md"] = md  # for the markdown of artifacts (circular.md.j2) only; messages stay plain text
+    return env
 
 
 def available_templates() -> list[str]:

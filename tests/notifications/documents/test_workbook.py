@@ -181,7 +181,8 @@ class TestSafeText:
         with zipfile.ZipFile(path) as zf:
             sheets = [n for n in zf.namelist() if n.startswith("xl/worksheets/")]
             assert not any(b"<f>" in zf.read(n) for n in sheets)
-        parsed = read(path)
+        parsed = read_report_workbook(path, localities=LOCALITIES, periods=PERIODS,  # the one indicator written
+                                      indicators={"industrial-investment": text}, plan_code="xinyi-2015-2017")
         assert parsed.projects[0]["name"] == text
         assert parsed.problems == text
 
