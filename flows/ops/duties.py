@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from config.settings import get_settings
 from flows.ops.documents import report_workbooks_for, targets_sheets_for
-from flows.ops.engine import EngineContext
+from flows.ops.engine import EngineContext, generate
 from models.dates import to_local
 from models.db import session_scope
 from models.engine.adhoc import close_obligation, create_adhoc_obligation
@@ -203,7 +203,15 @@ def split_problems(localities: list[str], drafts: list[DraftIndicator], split: d
 
 def approve_split(ctx: EngineContext, now: dt.datetime, year: int, drafts: list[DraftIndicator],
                   split: dict[str, dict[str, float]], reason: str) -> dict[str, Any]:
-    """Store the split, close the year's decomposition obligation, and send each locality its targets."""
+    """Store the split, close the year's decomposition obligation, and send each locality its targets.
+
+    The obligation is generated first if no sweep has run since the plan was loaded (a coordinator may
+    approve right after `make run`); otherwise the next sweep would create it open, and chase the
+    coordinator for a split already approved.
+    """
+    with session_scope(ctx.engine) as session:
+        code = find_plan(None, session=session).code
+    generate(ctx, now, code)
     with session_scope(ctx.engine) as session:
         plan = find_plan(None, session=session)
         pid = plan.id or 0
