@@ -19,6 +19,7 @@ from prefect.runner import Runner
 from config.settings import Settings
 from flows.orchestration.deployments import ServedDeployment, all_deployments, plan_or_none
 from flows.orchestration.forms import build_forms, current_choices
+from models.errors import DubanError
 from models.records.choices import Choices
 from notifications.channels.redact import scrub
 
@@ -49,6 +50,10 @@ class Serving:
         if choices == self.choices:
             return []
         plan = await anyio.to_thread.run_sync(plan_or_none, self.settings)
+        if plan is None and choices.plan_hash:
+            # The choices came from a stored plan, but the plan could not be read just now (the database
+            # went away between the two reads): applying now would strip every plan-driven schedule.
+            raise DubanError("the stored plan could not be read; the served deployments are kept as they are")
         applied: list[str] = []
         for served in all_deployments(build_forms(choices), plan, self.settings):
             signature = served.signature()
@@ -58,6 +63,18 @@ class Serving:
             self._applied[served.name] = signature
             applied.append(served.name)
         self.choices = choices  # only now: after a failure the next check tries again
+        return applied
+
+    async def refresh_without_plan(self) -> list[str]:
+        """Apply the deployments with free-text forms and no plan schedules (a start while the plan is unreadable).
+
+        ``self.choices`` stays unset, so the next check rebuilds everything from the database.
+        """
+        applied: list[str] = []
+        for served in all_deployments(build_forms(Choices()), None, self.settings):
+            await self._apply(served)
+            self._applied[served.name] = served.signature()
+            applied.append(served.name)
         return applied
 
     async def _apply(self, served: ServedDeployment) -> None:
@@ -95,7 +112,12 @@ async def serve(settings: Settings, *, check_every: float = CHECK_EVERY_S,
                 ready: Callable[[int], None] | None = None) -> None:
     """Apply every deployment, call ``ready`` with their number, then serve them until cancelled."""
     serving = Serving(settings)
-    applied = await serving.refresh()
+    try:
+        applied = await serving.refresh()
+    except Exception as exc:  # noqa: BLE001 - serve what can be served; the checks below catch up within a minute
+        print(f"duban: could not read the plan ({scrub(str(exc))}); serving free-text forms until it can",
+              flush=True)
+        applied = await serving.refresh_without_plan()
     if ready is not None:
         ready(len(applied))
     await serving.run(check_every)

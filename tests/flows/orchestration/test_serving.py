@@ -127,3 +127,45 @@ def test_serving_keeps_its_forms_while_the_database_cannot_be_read(prefect_api: 
     served = Choices(localities=["镇隆镇"], periods=["2016-06-05"])
     serving.choices = served
     assert asyncio.run(serving.refresh()) == [] and serving.choices is served  # not rebuilt as free text
+
+
+def test_a_database_blip_during_a_check_keeps_the_plan_schedules(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The choices come from a stored plan, then the plan cannot be read for a moment: the check must fail
+    # (and be retried), not re-apply every deployment without its plan-driven schedules.
+    import anyio
+
+    from flows.orchestration import deployments, serving
+    from models.errors import DatabaseError, DubanError
+    from models.plan.file import load_plan_file
+
+    plan = load_plan_file(SEED_PLAN)
+    choices = [Choices(localities=[u.name for u in plan.localities], periods=["2016-06-05"], plan_hash="h1")]
+    monkeypatch.setattr(serving, "current_choices", lambda settings: choices[0])
+    reachable = [True]
+
+    def stored_plan(settings: Any = None) -> Any:
+        if not reachable[0]:
+            raise DatabaseError("cannot reach the database: connection refused")
+        return plan
+
+    monkeypatch.setattr(deployments, "stored_plan", stored_plan)
+    schedules: dict[str, int] = {}
+
+    async def apply(served: Any) -> None:
+        schedules[served.name] = len(served.schedules)
+
+    s = serving.Serving(get_settings(), runner=object())  # type: ignore[arg-type]
+    monkeypatch.setattr(s, "_apply", apply)
+    anyio.run(s.refresh)
+    before = dict(schedules)
+    assert before["joint-meeting"] > 0 and before["progress-reports"] > 0
+
+    choices[0] = Choices(localities=choices[0].localities, periods=["2016-06-05", "2016-12-05"], plan_hash="h1")
+    reachable[0] = False
+    with pytest.raises(DubanError, match="could not be read"):
+        anyio.run(s.refresh)
+    assert schedules == before  # nothing applied without the plan
+
+    reachable[0] = True  # the next check catches up
+    assert "progress-reports" in anyio.run(s.refresh)
+    assert schedules["joint-meeting"] == before["joint-meeting"]
