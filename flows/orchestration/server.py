@@ -80,7 +80,9 @@ def start_server(settings: Settings) -> subprocess.Popen[bytes]:
         )
     finally:
         os.close(log)
-    write_private(home / PIDFILE, json.dumps({"pid": proc.pid, "start": _start_ticks(proc.pid)}).encode())
+    owner = os.getpid()
+    write_private(home / PIDFILE, json.dumps({"pid": proc.pid, "start": _start_ticks(proc.pid),
+                                              "owner": owner, "owner_start": _start_ticks(owner)}).encode())
     deadline = time.monotonic() + HEALTH_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -140,14 +142,22 @@ def reclaim_stale_server(home: Path) -> bool:
 
     Only the process named in the pidfile, and only when it still is that process (same start time) and
     a Prefect server: a pid recycled for something else is left alone. Returns True when one was stopped.
+
+    Raises:
+        ServerError: when the `duban up` that started that server is still running (same var dir): its
+            server is in use, not left behind.
     """
     path = home / PIDFILE
     try:
         recorded = json.loads(path.read_text())
         pid, start = int(recorded["pid"]), recorded["start"]
-    except (OSError, ValueError, KeyError, TypeError):
+        owner, owner_start = recorded.get("owner"), recorded.get("owner_start")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         path.unlink(missing_ok=True)
         return False
+    if owner is not None and owner_start is not None and _start_ticks(int(owner)) == owner_start:
+        raise ServerError(f"duban up (pid {owner}) is already running with {home.parent}; stop it first, "
+                          "or give this one another DUBAN_VAR_DIR and DUBAN_UI_PORT")
     stale = start is not None and _start_ticks(pid) == start and _is_prefect_server(pid)
     if stale:
         print(f"duban: stopping the Prefect server (pid {pid}) a previous `duban up` left running …", flush=True)
