@@ -144,10 +144,17 @@ def _retrying(ctx: EngineContext, what: str, run: Callable[[], T]) -> T:
 
 
 def run_dispatch(ctx: EngineContext, sender: Sender, now: dt.datetime, *, batch: int = 200,
-                 max_batches: int = 1000, keep_jobs: bool = False) -> DispatchResult:
-    """Dispatch batches until nothing is ready (or ``max_batches``)."""
+                 max_batches: int = 1000, keep_jobs: bool = False,
+                 clock: Callable[[], dt.datetime] | None = None) -> DispatchResult:
+    """Dispatch batches until nothing is ready (or ``max_batches``).
+
+    With ``clock``, every batch after the first reads the time again: a long run's later claims get a lease
+    from their own start, and sends stop at the end of working hours rather than at the run's start.
+    """
     total = DispatchResult()
-    for _ in range(max_batches):
+    for n in range(max_batches):
+        if clock is not None and n:
+            now = clock()
         res = dispatch_once(engine=ctx.engine, sender=sender, cal=ctx.cal, escalation=ctx.escalation, now=now,
                             hours=ctx.hours, policy=ctx.policy, limit=batch, keep_jobs=keep_jobs)
         total.outside_hours = res.outside_hours

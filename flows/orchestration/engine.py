@@ -92,7 +92,7 @@ def sweep_flow(as_of: dt.datetime | None = None) -> dict[str, Any]:
 @task(name="send-queued-messages")
 def dispatch_task(as_of: dt.datetime) -> dict[str, Any]:
     """Claim, render and send ready messages through the contacts; record every target's result."""
-    res = run_dispatch(engine_context(), contacts_sender(get_settings()), as_of)
+    res = run_dispatch(engine_context(), contacts_sender(get_settings()), as_of, clock=clock_now)
     return {"claimed": res.claimed, "sent": res.sent, "retrying": res.retrying, "failed": res.failed,
             "superseded": res.superseded, "possible_duplicates": res.possible_duplicates,
             "outside_hours": res.outside_hours}

@@ -37,3 +37,34 @@ def test_approving_a_split_before_any_sweep_closes_the_years_split_obligation(db
     generate(ctx, now)
     assert _split_obligations(ctx.engine, 2016) == [("accepted", "2016-04-30")]
     assert localities
+
+
+def test_a_long_dispatch_reads_the_clock_again_for_each_batch(db_url: str) -> None:
+    import io
+    from itertools import count
+
+    from sqlmodel import col, select
+
+    from flows.ops.engine import run_dispatch
+    from models.db import session_scope
+    from models.enums import Role, recipient_key
+    from models.tables.engine import Outbox
+    from notifications.channels.jsonl import JsonlSender
+    from notifications.delivery.outbox import queue_info
+
+    init_database()
+    ctx = engine_context()
+    start = dt.datetime(2016, 6, 6, 9, 0, tzinfo=TZ)  # a Monday, in working hours
+    with session_scope(ctx.engine) as session:
+        for n in range(3):
+            queue_info(session=session, recipient=recipient_key(Role.COORDINATOR), role=Role.COORDINATOR,
+                       title=f"t{n}", body="b", key=f"k{n}", now=start, cal=ctx.cal, hours=ctx.hours)
+    minutes = count(1)
+    later = lambda: start + dt.timedelta(minutes=next(minutes))  # noqa: E731 - a clock that moves on
+    result = run_dispatch(ctx, JsonlSender(io.StringIO(), clock=lambda: start), start, batch=1, clock=later)
+
+    assert result.sent == 3
+    with session_scope(ctx.engine) as session:
+        sent = [row.sent_at for row in session.exec(select(Outbox).order_by(col(Outbox.id)))]
+    # The first batch at the run's start, the next two at the clock's later readings.
+    assert sent == [start, start + dt.timedelta(minutes=1), start + dt.timedelta(minutes=2)]
