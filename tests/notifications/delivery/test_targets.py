@@ -125,8 +125,8 @@ def test_a_target_keeps_its_id_when_a_contact_that_masks_alike_is_removed(
 
     with HttpSink(reply={}, status_for=lambda r: 500 if token_of(r) in failing else None) as sink:
         def sender(*tokens: str) -> ContactsSender:
-            hook = (lambda t: f"/hook/{t}") if where == "path" else (lambda t: f"/hook?+X-Token={t}")
-            text = "urls:\n" + "".join(f"  - \"json://127.0.0.1:{sink.port}{hook(t)}\":\n{TAGS}" for t in tokens)
+            hooks = [f"/hook/{t}" if where == "path" else f"/hook?+X-Token={t}" for t in tokens]
+            text = "urls:\n" + "".join(f"  - \"json://127.0.0.1:{sink.port}{h}\":\n{TAGS}" for h in hooks)
             return ContactsSender(Contacts.from_file(write_contacts(tmp_path, text)), min_gap_seconds=0)
 
         both = sender(token_a, token_b)
