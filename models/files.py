@@ -60,6 +60,28 @@ def write_private(path: Path, data: bytes) -> None:
         out.write(data)
 
 
+def create_private_once(path: Path, data: bytes) -> bytes:
+    """The content of ``path``, a 0600 file created with ``data`` if it does not exist yet; return it.
+
+    Made for a file written once and read ever after (a secret key): ``data`` goes to a 0600 file beside
+    ``path`` that is then hard-linked to ``path``, so a reader never sees it half-written, and of two
+    processes creating it at once one wins and both return the winner's content. Missing folders are made
+    0700; an existing file loses its group and other bits.
+    """
+    if not path.exists():
+        private_dir(path.parent)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+        write_private(draft, data)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process made it first: its content is the one
+        finally:
+            draft.unlink()
+    _take_away_group_and_other(path)
+    return path.read_bytes()
+
+
 def open_private_append(path: Path) -> int:
     """A file descriptor appending to ``path``, a 0600 file (for a log handed to a child process)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)

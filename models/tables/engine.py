@@ -159,7 +159,7 @@ class DeliveryTarget(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     outbox_id: int = Field(foreign_key="outbox.id", ondelete="CASCADE")
-    target: str = Field(max_length=40, description="Target id: a hash of the masked URL (no key, token or password)")
+    target: str = Field(max_length=40, description="Target id: keyed hash of the contact URL (no secret)")
     url: str = Field(description="Masked target URL (no keys or passwords), for people")
     service: str = Field(max_length=32)
     status: str = Field(default=OutboxStatus.PENDING, max_length=16,

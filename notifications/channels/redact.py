@@ -25,7 +25,7 @@ import base64
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
@@ -287,19 +287,32 @@ def register_secrets(secrets: Iterable[str]) -> None:
 _factory_lock = threading.Lock()
 _factory_installed = False
 _formatter = logging.Formatter()
+UNFORMATTABLE_EXCEPTION = "(the exception of this record could not be formatted)"
 
 
 def _scrub_record(record: logging.LogRecord) -> None:
     try:
         message = record.getMessage()
-    except Exception:  # noqa: BLE001, S110 - a broken format string: logging reports it as it always does
-        return
-    clean = KNOWN(message)
-    if clean != message:
-        record.msg, record.args = clean, None
+    except Exception:  # noqa: BLE001 - a broken format string or a str() that raises
+        # logging's handleError would print msg and args raw: keep them, scrubbed, as one plain message.
+        record.msg, record.args = KNOWN(_plain(f"{_plain(record.msg)} {_plain(record.args, repr)}")), None
+    else:
+        clean = KNOWN(message)
+        if clean != message:
+            record.msg, record.args = clean, None
     if record.exc_info and record.exc_info[1] is not None:
         # Formatters print exc_text when set: the traceback's exception message is scrubbed too.
-        record.exc_text = KNOWN(_formatter.formatException(record.exc_info))
+        try:
+            record.exc_text = KNOWN(_formatter.formatException(record.exc_info))
+        except Exception:  # noqa: BLE001 - a malformed exc_info tuple, or an exception whose str() raises
+            record.exc_text = UNFORMATTABLE_EXCEPTION  # formatters print exc_text instead of formatting
+
+
+def _plain(value: object, show: Callable[[object], str] = str) -> str:
+    try:
+        return show(value)
+    except Exception:  # noqa: BLE001 - a __str__/__repr__ that raises
+        return f"<unprintable {type(value).__name__}>"
 
 
 def install_log_scrubbing() -> None:

@@ -14,7 +14,6 @@ Retries are not ours here and not Apprise's (no ``?retry=``): the durable outbox
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import json
 import logging
@@ -33,6 +32,7 @@ import requests
 
 from notifications.channels.contacts import Contacts, Recipient, quiet_apprise_logging
 from notifications.channels.redact import redact_url, scrub
+from notifications.channels.target_ids import default_key_file, load_key, target_id
 from notifications.messages.render import truncation_marker
 
 _log = logging.getLogger(__name__)
@@ -196,7 +196,9 @@ def _service_of(masked_url: str) -> str:
 class AppriseSender:
     """Sends messages to the contacts of one :class:`Contacts`, one target at a time."""
 
-    def __init__(self, contacts: Contacts, *, min_gap_seconds: float | None = None) -> None:
+    def __init__(
+        self, contacts: Contacts, *, min_gap_seconds: float | None = None, key_file: Path | None = None
+    ) -> None:
         """Prepare to send to ``contacts``.
 
         Args:
@@ -205,11 +207,13 @@ class AppriseSender:
                 (``request_rate_per_sec``) is 5.5 s for most plugins, email included, and it also delays
                 the first send after loading; vendor bot limits (~20/minute) need only 3 s. ``None`` keeps
                 Apprise's value; 0 turns it off (the local mail catcher, simulations).
+            key_file: the target-id key; ``None`` is ``<var_dir>/target-key``, read (or made) on first use.
         """
         quiet_apprise_logging()
         if min_gap_seconds is not None and min_gap_seconds < 0:
             raise ValueError(f"min_gap_seconds must be >= 0, got {min_gap_seconds}")
         self.contacts = contacts  # Contacts taught redact.scrub their secrets
+        self.key_file = default_key_file() if key_file is None else key_file
         for server in contacts.servers:
             # The durable outbox retries; Apprise's in-memory ?retry= would be lost in a crash and would
             # multiply sends behind the outbox's back.
@@ -219,17 +223,25 @@ class AppriseSender:
             if _service_of(str(server.url(privacy=True))) in VENDOR_REPLY_KEYS:
                 tap_plugin(server)
 
+    def _key(self) -> bytes:
+        return load_key(self.key_file)
+
     def targets(self, recipient: Recipient) -> list[ContactTarget]:
-        """The contacts matching ``recipient``, in file order, each with its stable id and masked URL."""
+        """The contacts matching ``recipient``, in file order, each with its stable id and masked URL.
+
+        The id (:mod:`notifications.channels.target_ids`) follows the contact, not its place in the file.
+        """
         out: list[ContactTarget] = []
         seen: Counter[str] = Counter()
         for server in self.contacts.targets_for(recipient):
             # The one place the sending path masks a contact's URL: results, logs and the outbox use this.
             masked = redact_url(str(server.url(privacy=True)))
-            seen[masked] += 1
-            digest = hashlib.sha256(masked.encode("utf-8")).hexdigest()[:16]
-            target_id = digest if seen[masked] == 1 else f"{digest}#{seen[masked]}"
-            out.append(ContactTarget(id=target_id, url=masked, service=_service_of(masked), server=server))
+            # The id comes from the unmasked URL (masking hides what tells two contacts apart), keyed so it
+            # is no check on guesses of the secrets; ``#n`` only for byte-identical URLs.
+            digest = target_id(self._key(), str(server.url(privacy=False)))
+            seen[digest] += 1
+            tid = digest if seen[digest] == 1 else f"{digest}#{seen[digest]}"
+            out.append(ContactTarget(id=tid, url=masked, service=_service_of(masked), server=server))
         return out
 
     def send(

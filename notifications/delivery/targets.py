@@ -2,8 +2,8 @@
 
 An outbox row is one message to one recipient key (``unit-zhenlong+role-handler``); the contacts carrying
 those tags are its *targets* (a WeCom bot and a mailbox, say). Each (row, target) pair has a
-``delivery_target`` row, named by a target id that is a hash of the masked URL (never the URL's key,
-token or password), and moves on its own::
+``delivery_target`` row, named by a target id (a keyed hash of the contact's URL, which shows nothing of
+its key, token or password), and moves on its own::
 
     pending ──start──▶ sending ──finish──▶ sent
        ▲                  │
@@ -26,12 +26,20 @@ the working target of a recipient whose other target is down receives the messag
 times the failing one is retried. (Rows queued before schema revision 0004 carry no target state; if one
 was half-delivered then, its retry goes to every target once.)
 
-**Identity.** A target id is the sender's: for Apprise contacts, 16 hex digits of SHA-256 over the masked URL,
-with ``#2``, ``#3``… for later contacts of the same recipient that mask alike
-(:meth:`notifications.channels.send.AppriseSender.targets`). A contact whose URL is edited is a new target
-and receives what its row still owes; one that disappears from the contacts is ``cancelled`` for the rows
-that still owed it. A change in how URLs are masked renames every target, so rows being retried across such
-an upgrade send once more to targets that already had them.
+**Identity.** A target id is the sender's, and follows the contact, not its place in the contacts file:
+for Apprise contacts, 24 hex digits of HMAC-SHA256 over the *unmasked* URL under the install's key
+``<var_dir>/target-key`` (32 random bytes, 0600, made on first use, never logged), with ``#2``, ``#3``…
+only for later contacts of the same recipient whose URLs are byte-identical
+(:mod:`notifications.channels.target_ids`, :meth:`notifications.channels.send.AppriseSender.targets`).
+Not the masked URL: masking hides exactly what tells two contacts apart (two webhooks to one endpoint
+with different secret path tokens or ``+X-Token`` headers), and numbering look-alikes in file order let a
+contact inherit another's ``sent`` when one was removed or moved. The key keeps the id from being a check
+on guesses of a secret. The ``url`` column keeps the masked URL, for people. A contact whose URL is edited
+is a new target and receives what its row still owes; one that disappears from the contacts is
+``cancelled`` for the rows that still owed it. Every dispatcher of one database must share the key (the
+same ``var_dir``): under another key, or after an upgrade that changes how ids are made (as this one did
+from the masked-URL hash), every target is renamed, so rows being retried across it send once more to
+targets that already had them.
 
 ``tests/notifications/delivery/test_drills.py`` kills dispatchers at random points, takes a channel down for a
 simulated day and runs two dispatchers at once on PostgreSQL, and prints lost messages, duplicates and the

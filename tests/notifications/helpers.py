@@ -6,6 +6,7 @@ import contextlib
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,6 +76,7 @@ class HttpSink:
     lifetime: float = 20.0
     delay: float = 0.0  # seconds between receiving a request (recorded at once) and answering it
     received: list[Received] = field(default_factory=list)
+    status_for: Callable[[Received], int | None] | None = None  # a status for some requests; None: ``status``
 
     def __post_init__(self) -> None:
         sink = self
@@ -85,11 +87,13 @@ class HttpSink:
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                sink.received.append(Received(self.command, self.path, dict(self.headers.items()), body))
+                got = Received(self.command, self.path, dict(self.headers.items()), body)
+                sink.received.append(got)
                 if sink.delay:
                     time.sleep(sink.delay)
                 data = sink.reply if isinstance(sink.reply, bytes) else json.dumps(sink.reply).encode()
-                self.send_response(sink.status)
+                chosen = sink.status_for(got) if sink.status_for is not None else None
+                self.send_response(sink.status if chosen is None else chosen)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import apprise
@@ -12,11 +14,13 @@ from notifications.channels.contacts import Contacts
 from notifications.channels.redact import (
     KNOWN,
     MASK,
+    UNFORMATTABLE_EXCEPTION,
     Scrubber,
     basic_auth,
     is_secret_name,
     redact_text,
     redact_url,
+    register_secrets,
     scrub,
     secrets_of,
     url_secrets,
@@ -182,3 +186,46 @@ def test_every_log_record_is_scrubbed(tmp_path: Path, caplog: pytest.LogCaptureF
     assert len(caplog.records) == 2 and "the server said **** is wrong" in text
     assert "logTok0123456" not in text and MASK in text
     assert len(KNOWN) > 0
+
+
+@pytest.fixture
+def plain_log() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """A logger writing to a string through a plain StreamHandler (not pytest's), secrets registered."""
+    register_secrets({"badLogTok98765"})
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    log = logging.getLogger("tests.redact.plain")
+    log.addHandler(handler)
+    log.propagate = False
+    log.setLevel(logging.INFO)
+    yield log, out
+    log.removeHandler(handler)
+    log.propagate = True
+
+
+def test_a_record_whose_message_cannot_be_formatted_is_scrubbed_not_printed_raw(
+        plain_log: tuple[logging.Logger, io.StringIO], capsys: pytest.CaptureFixture[str]) -> None:
+    log, out = plain_log
+
+    class Unprintable:
+        def __str__(self) -> str:
+            raise RuntimeError("no str")
+
+    log.info("bad arity %s %s", "badLogTok98765")  # logging's handleError would print the args raw
+    log.info(Unprintable())
+    text = out.getvalue() + capsys.readouterr().err
+    assert "badLogTok98765" not in text
+    assert text.splitlines() == ["bad arity %s %s ('****',)", "<unprintable Unprintable> ()"]
+
+
+def test_a_record_whose_exception_cannot_be_formatted_does_not_raise_into_the_caller(
+        plain_log: tuple[logging.Logger, io.StringIO]) -> None:
+    log, out = plain_log
+    log.error("odd tuple", exc_info=(ValueError, "not an exception", None))  # type: ignore[arg-type]
+    try:
+        raise ValueError("badLogTok98765 rejected")
+    except ValueError:
+        log.exception("normal")
+    text = out.getvalue()
+    assert text.startswith(f"odd tuple\n{UNFORMATTABLE_EXCEPTION}\nnormal\nTraceback")
+    assert "ValueError: **** rejected" in text and "badLogTok98765" not in text

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from unittest import mock
 
+import pytest
 import sqlalchemy as sa
 from apprise.plugins.wecombot import NotifyWeComBot
 
@@ -17,7 +18,7 @@ from notifications.delivery.dispatch import Job, Outcome, dispatch_once, recent_
 from notifications.delivery.outbox import RetryPolicy, Target, TargetOutcome
 from tests.notifications.delivery.drill_worker import queue
 from tests.notifications.delivery.test_dispatch import CAL, ESC, HOURS, MONDAY, WECOM_KEY, q
-from tests.notifications.helpers import HttpSink, write_contacts
+from tests.notifications.helpers import HttpSink, Received, write_contacts
 
 TAGS = "      - tag: unit-zhenlong, role-handler\n"
 
@@ -105,3 +106,38 @@ def test_a_sender_crash_on_one_target_leaves_the_others_sent(engine: sa.Engine) 
     errors = q(engine, "SELECT DISTINCT detail FROM delivery WHERE ok = false")
     assert errors == [("RuntimeError: plugin bug",)]
     assert q(engine, "SELECT DISTINCT status FROM delivery_target") == [("sent",)]
+
+
+@pytest.mark.parametrize("where", ["path", "header"])
+def test_a_target_keeps_its_id_when_a_contact_that_masks_alike_is_removed(
+        engine: sa.Engine, tmp_path: Path, where: str) -> None:
+    """Two webhooks to one endpoint that differ only in a secret mask alike; ids must still follow the contact.
+
+    A delivers, B answers 500. The operator retires A and fixes B: the retry must reach B. With ids numbered
+    in file order among contacts that mask alike, B took A's id, inherited its ``sent`` and never got it.
+    """
+    queue(url_of(engine), prefix="通知", rows=1, now=MONDAY)
+    token_a, token_b = "aaaa1111aaaa1111", "bbbb2222bbbb2222"
+    failing = {token_b}
+
+    def token_of(r: Received) -> str:
+        return r.path.rsplit("/", 1)[-1] if where == "path" else r.headers.get("X-Token", "")
+
+    with HttpSink(reply={}, status_for=lambda r: 500 if token_of(r) in failing else None) as sink:
+        def sender(*tokens: str) -> ContactsSender:
+            hooks = [f"/hook/{t}" if where == "path" else f"/hook?+X-Token={t}" for t in tokens]
+            text = "urls:\n" + "".join(f"  - \"json://127.0.0.1:{sink.port}{h}\":\n{TAGS}" for h in hooks)
+            return ContactsSender(Contacts.from_file(write_contacts(tmp_path, text)), min_gap_seconds=0)
+
+        both = sender(token_a, token_b)
+        shown = [t.url for t in both.sender.targets(both._route("unit-zhenlong+role-handler"))]
+        assert shown[0] == shown[1]  # the masked URLs are alike: only the secret tells them apart
+        first = run(engine, both, MONDAY)
+        failing.clear()  # the operator fixes B's endpoint...
+        second = run(engine, sender(token_b), MONDAY + dt.timedelta(minutes=6))  # ...and retires A
+    assert (first.retrying, second.sent) == (1, 1)  # type: ignore[attr-defined]
+    assert [token_of(r) for r in sink.received] == [token_a, token_b, token_b]  # B got it on the retry
+    assert q(engine, "SELECT status, attempts FROM delivery_target ORDER BY id") == [("sent", 1), ("sent", 2)]
+    assert q(engine, "SELECT status FROM outbox") == [("sent",)]
+    rows = str(q(engine, "SELECT * FROM delivery_target")) + str(q(engine, "SELECT * FROM delivery"))
+    assert token_a not in rows and token_b not in rows
