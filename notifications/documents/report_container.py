@@ -160,8 +160,8 @@ def _zip_problems(zf: zipfile.ZipFile, src: str) -> list[str]:
 def _tally(zf: zipfile.ZipFile) -> _Tally:
     """Stream every part once (checking its CRC) and count what openpyxl would build from the XML ones.
 
-    A part is scanned when its name says XML (.xml, .rels) or its first bytes do, whatever whitespace or
-    byte-order mark comes first; a .xml/.rels part that does not start like XML is noted, not skipped.
+    A part is scanned when its first bytes are XML, whatever blanks or byte-order mark come first; a
+    .xml/.rels part (what openpyxl parses) that does not start like XML is noted for refusal, never skipped.
     """
     tally = _Tally()
     for info in zf.infolist():
@@ -172,7 +172,6 @@ def _tally(zf: zipfile.ZipFile) -> _Tally:
             named_xml = info.filename.lower().endswith(_XML_SUFFIXES)
             if first[:2] in (b"\xff\xfe", b"\xfe\xff") or b"<\x00" in first[:4] or b"\x00<" in first[:4]:
                 tally.wide.append(info.filename)  # UTF-16 XML: the byte counts below would not see its tags
-                named_xml = False
             elif first.removeprefix(_BOM).lstrip().startswith(b"<") or (first and not first.strip()):
                 _scan(fh, first, info.filename, tally)  # XML, or a first MB of blanks that may lead to some
                 continue
