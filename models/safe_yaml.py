@@ -41,6 +41,8 @@ CORE = "tag:yaml.org,2002:"
 ALLOWED_TAGS = frozenset({None, "!", *(CORE + t for t in ("str", "int", "float", "bool", "null", "seq", "map"))})
 MERGE_TAG = CORE + "merge"
 TIMESTAMP_TAG = CORE + "timestamp"
+NUMBER_TAGS = frozenset({CORE + "int", CORE + "float"})
+MAX_NUMBER_CHARS = 100  # longer digits cost PyYAML quadratic time (1:0:0:…) or pass Python's 4,300-digit limit
 
 
 @dataclass(frozen=True)
@@ -132,9 +134,15 @@ class _StrictConstructor(SafeConstructor):
     """PyYAML's safe constructor, refusing duplicate and merge keys and unreadable scalars as YamlError."""
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
+        if isinstance(node, ScalarNode) and node.tag in NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+            raise _refuse(f"{shown(node.value, 40)} is {len(node.value):,} characters long, more than the "
+                          f"{MAX_NUMBER_CHARS} a number may have; it cannot be read as "
+                          f"{_tag_name(node.tag).removeprefix('!!')}", node.start_mark)
         try:
             return super().construct_object(node, deep=deep)
-        except (ValueError, OverflowError) as exc:
+        except (ValueError, OverflowError, KeyError, IndexError, TypeError) as exc:
+            # PyYAML's own constructors fail this way on a tagged scalar they cannot read:
+            # !!bool maybe → KeyError, !!int '' → IndexError
             if not isinstance(node, ScalarNode):
                 raise
             if node.tag == TIMESTAMP_TAG:

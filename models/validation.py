@@ -43,7 +43,10 @@ def spell_path(loc: Sequence[int | str], *, dotted_indexes: bool = False) -> str
 
 def shown(value: Any, max_chars: int | None = 60) -> str:
     """A bad value as a message quotes it: its ``repr``, cut to ``max_chars`` with ``...`` (None: whole)."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int past Python's 4,300-digit limit for str()
+        text = f"<an integer of {len(format(value, 'x')):,} hex digits>" if isinstance(value, int) else "<?>"
     if max_chars is None or len(text) <= max_chars:
         return text
     return text[: max_chars - 3] + "..."

@@ -63,7 +63,7 @@ def _not_bool(value: object) -> object:
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
-MonthDay = Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{2}$")]
+MonthDay = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}-[0-9]{2}$")]
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_TEXT)]
 Number = Annotated[float, BeforeValidator(_not_bool)]

@@ -55,10 +55,13 @@ SEND = "send back the .xlsx workbook made by `duban report template`"
 
 _CHUNK = 1 << 20
 _ELEMENT = re.compile(rb"<[A-Za-z_]")
-_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(c|row|mergeCell|hyperlink)(?=[\s/>])([^>]*)")
-_REF = re.compile(rb"""\bref\s*=\s*["']([^"']*)["']""")
+# A tag's attributes: quoted values may hold ">" (XML allows it) but never "<", so a match never runs past
+# the next tag, whatever an attacker puts in a comment or a value.
+_TAG = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?(c|row|mergeCell|hyperlink)(?=[\s/>])((?:"[^"<]*"|'[^'<]*'|[^<>])*)""")
+_ATTR = re.compile(rb"""([\w.:-]+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
-_XML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<")
+_BOM = b"\xef\xbb\xbf"
+_XML_SUFFIXES = (".xml", ".rels")  # the parts openpyxl parses as XML (and any other part that starts like XML)
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -75,6 +78,7 @@ class _Tally:
     spans: list[tuple[str, str, str, int]] = field(default_factory=list)  # (part, merge|link, ref, cells)
     wide: list[str] = field(default_factory=list)  # parts in UTF-16, which Excel and WPS never write
     dtd: list[str] = field(default_factory=list)  # parts declaring a DTD or entities (an XML bomb's tool)
+    not_xml: list[str] = field(default_factory=list)  # .xml/.rels parts that do not start like XML
 
 
 def check_container(p: Path, max_bytes: int = MAX_WORKBOOK_BYTES) -> None:
@@ -154,20 +158,27 @@ def _zip_problems(zf: zipfile.ZipFile, src: str) -> list[str]:
 
 
 def _tally(zf: zipfile.ZipFile) -> _Tally:
-    """Stream every part once (checking its CRC) and count what openpyxl would build from the XML ones."""
+    """Stream every part once (checking its CRC) and count what openpyxl would build from the XML ones.
+
+    A part is scanned when its first bytes are XML, whatever blanks or byte-order mark come first; a
+    .xml/.rels part (what openpyxl parses) that does not start like XML is noted for refusal, never skipped.
+    """
     tally = _Tally()
     for info in zf.infolist():
         if info.is_dir():
             continue
         with zf.open(info) as fh:
             first = fh.read(_CHUNK)
-            if _XML_START.match(first[:64]):
-                _scan(fh, first, info.filename, tally)
-            elif first[:2] in (b"\xff\xfe", b"\xfe\xff") or b"<\x00" in first[:4] or b"\x00<" in first[:4]:
+            named_xml = info.filename.lower().endswith(_XML_SUFFIXES)
+            if first[:2] in (b"\xff\xfe", b"\xfe\xff") or b"<\x00" in first[:4] or b"\x00<" in first[:4]:
                 tally.wide.append(info.filename)  # UTF-16 XML: the byte counts below would not see its tags
-            else:
-                while fh.read(_CHUNK):  # a picture or other binary part: read to its end for the CRC check
-                    pass
+            elif first.removeprefix(_BOM).lstrip().startswith(b"<") or (first and not first.strip()):
+                _scan(fh, first, info.filename, tally)  # XML, or a first MB of blanks that may lead to some
+                continue
+            elif named_xml and first:
+                tally.not_xml.append(info.filename)
+            while fh.read(_CHUNK):  # a picture or other binary part: read to its end for the CRC check
+                pass
     return tally
 
 
@@ -178,8 +189,8 @@ def _scan(fh: Any, first: bytes, part: str, tally: _Tally) -> None:
         data = carry + chunk
         tally.xml_bytes += len(chunk)
         if chunk:
-            cut = data.rfind(b"<")  # a tag cut by the chunk's end is counted with the next chunk
-            data, carry = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
+            cut = data.rfind(b"<")  # a tag cut by the chunk's end is counted with the next chunk, however long
+            data, carry = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
         tally.elements += len(_ELEMENT.findall(data))
         if _DTD.search(data) and part not in tally.dtd:
             tally.dtd.append(part)
@@ -190,10 +201,10 @@ def _scan(fh: Any, first: bytes, part: str, tally: _Tally) -> None:
             elif name == b"row":
                 tally.rows[part] += 1
             else:
-                ref = _REF.search(m[2])
-                if ref is not None:
-                    text = ref[1].decode("ascii", "replace")
-                    tally.spans.append((part, "merge" if name == b"mergeCell" else "link", text, _area(text)))
+                for attr in _ATTR.finditer(m[2]):
+                    if attr[1] == b"ref":
+                        text = (attr[2] if attr[2] is not None else attr[3]).decode("ascii", "replace")
+                        tally.spans.append((part, "merge" if name == b"mergeCell" else "link", text, _area(text)))
         if not chunk:
             return
         chunk = fh.read(_CHUNK)
@@ -234,6 +245,9 @@ def _bounds_problems(tally: _Tally, sheets: dict[str, str], src: str) -> list[st
     if tally.wide:
         return [f"{src}: part {tally.wide[0]} is XML in UTF-16, which Excel and WPS never write; save the workbook "
                 f"again and {SEND}"]
+    if tally.not_xml:
+        return [f"{src}: part {tally.not_xml[0]} should be XML but is not (it does not start with '<'); save the "
+                f"workbook again and {SEND}"]
     problems: list[str] = []
     if tally.dtd:
         problems.append(f"{src}: part {tally.dtd[0]} declares a DTD or entities (<!DOCTYPE, <!ENTITY), which Excel "
@@ -283,6 +297,7 @@ def one_line(text: str) -> str:
 # --- opening it -------------------------------------------------------------------------------------------
 
 _LENIENT = threading.Lock()
+_LOADING = threading.local()  # .on: this thread is inside _lenient_cells
 
 
 @contextmanager
@@ -291,24 +306,33 @@ def _lenient_cells() -> Iterator[None]:
 
     openpyxl offers no hook for this: ``WorkSheetParser.parse_cell`` is wrapped for the duration of the load
     (under a lock, so two imports in one process do not interleave) and restored after.
+    The wrapper acts only in the thread doing the load (another thread's openpyxl load meanwhile gets
+    openpyxl's own behaviour), and ``original`` is read under the lock, so it is never another load's wrapper.
     """
-    original: Any = WorkSheetParser.parse_cell
-
-    def parse_cell(self: WorkSheetParser, element: Any) -> dict[str, Any]:
-        try:
-            cell: dict[str, Any] = original(self, element)
-            return cell
-        except (ValueError, TypeError, IndexError, OverflowError, KeyError):
-            cell = original(self, _without_value(element))
-            cell["value"] = Unreadable(str(element.findtext(VALUE_TAG) or ""), str(element.get("t", "n")))
-            cell["data_type"] = "s"
-            return cell
-
     with _LENIENT:
+        original: Any = WorkSheetParser.parse_cell
+
+        def parse_cell(self: WorkSheetParser, element: Any) -> dict[str, Any]:
+            if not getattr(_LOADING, "on", False):
+                plain: dict[str, Any] = original(self, element)
+                return plain
+            col_counter = self.col_counter  # a <c> without r= advances it before the value fails to convert
+            try:
+                cell: dict[str, Any] = original(self, element)
+                return cell
+            except (ValueError, TypeError, IndexError, OverflowError, KeyError):
+                self.col_counter = col_counter
+                cell = original(self, _without_value(element))
+                cell["value"] = Unreadable(str(element.findtext(VALUE_TAG) or ""), str(element.get("t", "n")))
+                cell["data_type"] = "s"
+                return cell
+
         WorkSheetParser.parse_cell = parse_cell
+        _LOADING.on = True
         try:
             yield
         finally:
+            _LOADING.on = False
             WorkSheetParser.parse_cell = original
 
 

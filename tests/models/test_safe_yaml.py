@@ -14,6 +14,7 @@ from models.plan.file import load_plan_file
 from models.rules.calendar_data import load_year_file
 from models.rules.ladder import load_escalation
 from models.safe_yaml import DEFAULT_LIMITS, YamlLimits, load, load_with_node, read_text
+from models.validation import shown
 from notifications.channels.contacts import Contacts
 from tests.conftest import ROOT
 
@@ -135,11 +136,32 @@ class TestRefuses:
             ("a: 1\nd: 2015-02-30\n", 2, "'2015-02-30' is not a date (day is out of range for month)"),
             ("a: " + "9" * 5000 + "\n", 1, "cannot be read as int"),
             ("? [a, b]\n: 1\n", 1, "a mapping key must be a plain value, not a list or a mapping"),
+            ("a: 1\nx: !!bool maybe\n", 2, "'maybe' cannot be read as bool"),
+            ("a: 1\nx: !!bool ''\n", 2, "'' cannot be read as bool"),
+            ("x: !!int ''\n", 1, "'' cannot be read as int"),
+            ("x: !!float ''\n", 1, "'' cannot be read as float"),
         ],
     )
     def test_unreadable_scalars_and_keys_are_one_line(self, text: str, line: int, problem: str) -> None:
         err = _refusal(text)
         assert err.line == line and err.problem.endswith(problem)
+
+    @pytest.mark.parametrize(
+        ("number", "kind"),
+        [("0x" + "f" * 5000, "int"), ("1" + ":0" * 3000, "int"), ("1" * 101, "int"), ("1." + "5" * 200, "float"),
+         ("1" + ":0" * 200 + ".5", "float")],
+    )
+    def test_numbers_longer_than_100_characters_are_refused_at_their_line(self, number: str, kind: str) -> None:
+        err = _refusal(f"a: 1\nb: {number}\n")
+        assert err.line == 2
+        assert err.problem.endswith(f"is {len(number):,} characters long, more than the 100 a number may have; "
+                                    f"it cannot be read as {kind}")
+
+    def test_a_100_character_number_still_loads(self) -> None:
+        assert load("a: " + "1" * 100 + "\n") == {"a": int("1" * 100)}
+
+    def test_shown_survives_an_integer_past_pythons_digit_limit(self) -> None:
+        assert shown(16 ** 5000 - 1) == "<an integer of 5,000 hex digits>"
 
     @pytest.mark.parametrize(
         ("text", "line"),

@@ -125,6 +125,12 @@ def _laughs(data: bytes) -> bytes:
     return data.replace(b"<worksheet", _LAUGHS.encode() + b"<worksheet", 1)
 
 
+def _blanks_first(data: bytes) -> bytes:
+    """The sheet's XML without its declaration, after 100 blanks (XML allows neither; openpyxl reads it)."""
+    data = data.split(b"?>", 1)[1] if data.startswith(b"<?xml") else data
+    return b" " * 100 + data
+
+
 def _utf16(data: bytes) -> bytes:
     text = data.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"').replace("encoding='UTF-8'", "")
     return text.encode("utf-16")
@@ -194,6 +200,18 @@ CASES: list[Case] = [
         "</worksheet>", "<hyperlinks><hyperlink ref=\"A1:XFD1048576\" location=\"'重大项目'!A1\"/></hyperlinks>")}),
          f"{{file}}: sheet '{PROJ}': hyperlink on the range 'A1:XFD1048576' covers 17,179,869,184 cells (merged "
          "and linked ranges cover 17,179,869,184 in all; at most 10,000); unmerge the cells and remove the links"),
+    Case("merged-whole-sheet-after-blanks", D.rewrite({}, sheets={IND: D.chain(D.insert(
+        "</worksheet>", '<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>'), _blanks_first)}),
+         f"{{file}}: sheet '{IND}': merged range 'A1:XFD1048576' covers 17,179,869,184 cells (merged and linked "
+         "ranges cover 17,179,869,184 in all; at most 10,000); unmerge the cells and remove the links"),
+    Case("hyperlink-whole-sheet-behind-a-gt", D.rewrite({}, sheets={PROJ: D.insert(
+        "</worksheet>", '<hyperlinks><hyperlink tooltip="a>b" display=\'ref="A1"\' ref="A1:XFD1048576"/>'
+                        "</hyperlinks>")}),
+         f"{{file}}: sheet '{PROJ}': hyperlink on the range 'A1:XFD1048576' covers 17,179,869,184 cells (merged "
+         "and linked ranges cover 17,179,869,184 in all; at most 10,000); unmerge the cells and remove the links"),
+    Case("sheet-part-not-xml", D.rewrite({}, sheets={ISS: lambda data: b"\x89PNG\r\n" + data}),
+         "{file}: part xl/worksheets/sheet4.xml should be XML but is not (it does not start with '<'); save the "
+         f"workbook again and {SEND}"),
     Case("styles-bomb", D.rewrite({"xl/styles.xml": D.insert("</cellXfs>", lambda: b'<xf numFmtId="0"/>' * 300_000)}),
          f"{{file}}: its XML holds {N} elements in {N} bytes, more than the 100,000 elements or 10,485,760 bytes a "
          "report workbook may (the template: about 1,000 elements, 50 KB); it is not the template"),
