@@ -19,7 +19,8 @@ import yaml
 from pydantic import ValidationError
 
 from models.errors import PlanError, YamlError
-from models.plan.schema import PLAN_MARKERS, PlanSpec, check_plan
+from models.plan.checks import check_plan
+from models.plan.schema import PLAN_MARKERS, PlanSpec
 from models.safe_yaml import YamlLimits, load_with_node
 from models.validation import format_validation_error
 

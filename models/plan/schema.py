@@ -4,7 +4,7 @@ A plan file (YAML, under ``config/plans/``) describes one notice: its units, ite
 safeguard measures) with lead and cooperating units, indicators and yearly targets, and recurring
 duties. :func:`models.plan.file.load_plan_file` reads and validates one; the cross-reference rules
 (unknown units, duplicate references, impossible dates) and the bounds (years, schedule dates, target
-values) live in :func:`check_plan`.
+values) live in :func:`models.plan.checks.check_plan`.
 
 Bounds, so that no plan can make generation or a sweep run away (issue 10): years 1900–2100, a period
 of at most :data:`MAX_PERIOD_YEARS` years, schedule dates inside the plan period ± one year, targets
@@ -192,17 +192,6 @@ class PlanSpec(_Strict):
         return [u.name for u in self.all_units if u.kind in LOCALITY_KINDS]
 
 
-def check_plan(plan: PlanSpec) -> list[tuple[str, str]]:
-    """Cross-reference rules and bounds a single field cannot check (:func:`models.plan.checks.check_plan`).
-
-    Returns:
-        (path inside the file, message) pairs; empty when the plan is consistent.
-    """
-    from models.plan.checks import check_plan as run  # checks.py imports this module's classes
-
-    return run(plan)
-
-
 
 def plan_summary(plan: PlanSpec) -> dict[str, Any]:
     """The plan as the JSON shape `duban plan show --json` and `plan import-text --json` print.
@@ -250,5 +239,3 @@ def plan_summary(plan: PlanSpec) -> dict[str, Any]:
             for d in plan.duties
         ],
     }
-
-

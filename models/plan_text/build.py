@@ -23,7 +23,8 @@ from typing import Any
 
 from models.enums import Aggregation, DutyKind, Frequency, Responsible, UnitKind
 from models.errors import PlanError
-from models.plan.schema import LOCALITY_KINDS, PlanSpec, UnitSpec, check_plan
+from models.plan.checks import check_plan
+from models.plan.schema import LOCALITY_KINDS, PlanSpec, UnitSpec
 from models.plan_text import vocab as V
 from models.plan_text.parsed import NoticeParse, ParsedDuty
 from models.plan_text.units import unit_kind

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from models.enums import Comparator, DutyKind, Frequency, HolidayPolicy, LocalityScope, Responsible
 from models.errors import PlanError
 from models.plan.breakdown import breakdown_rows
+from models.plan.checks import check_plan
 from models.plan.file import load_plan_file, parse_plan_text
-from models.plan.schema import PlanSpec, check_plan
+from models.plan.schema import PlanSpec
 from models.plan_text import build as plan_text_build
 from models.plan_text.duties import due_dates, frequency
 from models.plan_text.reader import (
