@@ -28,9 +28,7 @@ from models.enums import OutboxStatus, Role, SystemStage, recipient_key
 from models.rules.calendar import WorkingCalendar, WorkingHours, next_send_time
 from models.tables.engine import Outbox
 from notifications.channels.redact import scrub
-from notifications.delivery.targets import Target as Target
-from notifications.delivery.targets import TargetOutcome as TargetOutcome
-from notifications.delivery.targets import fail_open, target_states
+from notifications.delivery.targets import TargetOutcome, fail_open, target_states
 
 FALLBACK_RECIPIENT = recipient_key(Role.FALLBACK)
 _TS = AwareDateTime()

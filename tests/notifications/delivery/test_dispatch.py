@@ -27,7 +27,8 @@ from notifications.channels.contacts import Contacts, default_contacts_yaml
 from notifications.channels.mailcatcher import MailCatcher
 from notifications.channels.router import ContactsSender
 from notifications.delivery.dispatch import Job, Outcome, dispatch_once
-from notifications.delivery.outbox import RetryPolicy, Target, TargetOutcome, claim
+from notifications.delivery.outbox import RetryPolicy, claim
+from notifications.delivery.targets import Target, TargetOutcome
 from tests.conftest import ROOT, SEED_PLAN
 from tests.notifications.helpers import HttpSink, write_contacts
 

@@ -15,7 +15,8 @@ from notifications.channels.contacts import Contacts
 from notifications.channels.mailcatcher import MailCatcher
 from notifications.channels.router import ContactsSender
 from notifications.delivery.dispatch import Job, Outcome, dispatch_once, recent_messages
-from notifications.delivery.outbox import RetryPolicy, Target, TargetOutcome
+from notifications.delivery.outbox import RetryPolicy
+from notifications.delivery.targets import Target, TargetOutcome
 from tests.notifications.delivery.drill_worker import queue
 from tests.notifications.delivery.test_dispatch import CAL, ESC, HOURS, MONDAY, WECOM_KEY, q
 from tests.notifications.helpers import HttpSink, Received, write_contacts
