@@ -12,6 +12,9 @@ class UnitKind(StrEnum):
     TOWN = "town"
     SUBDISTRICT = "subdistrict"
     OTHER = "other"
+    # A vertically managed body stationed in the city (驻地单位, e.g. 人民银行信宜市支行): it cooperates, but a
+    # city circular neither ranks nor praises it as one of the city's own departments.
+    VERTICAL = "vertical"
 
 
 class LocalityScope(StrEnum):
@@ -45,6 +48,14 @@ class Comparator(StrEnum):
     LE = "<="
 
 
+class IndicatorScope(StrEnum):
+    """Who an indicator's target is carried by: split over the localities, the city as a whole, or the park."""
+
+    LOCALITY = "locality"
+    CITY = "city"
+    PARK = "park"
+
+
 class Aggregation(StrEnum):
     """How a city target relates to the localities' shares."""
 
@@ -59,6 +70,9 @@ class DutyKind(StrEnum):
     PROGRESS_REPORT = "progress_report"
     JOINT_MEETING = "joint_meeting"
     INSPECTION = "inspection"
+    # Each item's lead unit reports how its task is going at each report node (五(三), 五(四)); a plan's
+    # ``task_report`` duty is expanded into one duty per item (see models.plan.tasks).
+    TASK_REPORT = "task_report"
     # Created by duban itself (not in a plan file): a meeting's action items, an inspection's rectifications.
     ACTION_ITEM = "action_item"
     RECTIFICATION = "rectification"
@@ -79,6 +93,7 @@ class Responsible(StrEnum):
     OWNER = "owner"
     LOCALITIES = "localities"
     MEMBERS = "members"
+    ITEM_LEADS = "item_leads"
 
 
 class HolidayPolicy(StrEnum):
@@ -100,6 +115,22 @@ class ObligationStatus(StrEnum):
     ACCEPTED = "accepted"
     WAIVED = "waived"
     CLOSED = "closed"
+
+
+class TaskStatus(StrEnum):
+    """How a lead unit reports its task: 未启动 / 推进中 / 已完成 / 滞后."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    LAGGING = "lagging"
+
+
+class ReviewOutcome(StrEnum):
+    """The coordinator's review of a task reported completed: close it out (销号) or send it back."""
+
+    APPROVED = "approved"
+    RETURNED = "returned"
 
 
 class Light(StrEnum):

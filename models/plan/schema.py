@@ -26,6 +26,7 @@ from models.enums import (
     DutyKind,
     Frequency,
     HolidayPolicy,
+    IndicatorScope,
     ItemKind,
     LocalityScope,
     Responsible,
@@ -98,6 +99,9 @@ class IndicatorSpec(_Strict):
     unit: Name = Field(description="Unit of measure, e.g. 亿元, %, 家")
     aggregation: Aggregation = Aggregation.SUM
     parent: Code | None = Field(default=None, description="The indicator this one is a part of (其中…)")
+    scope: IndicatorScope = Field(default=IndicatorScope.LOCALITY,
+                                  description="locality: split over the localities; city or park: not split")
+    local_name: Name | None = Field(default=None, description="The name a locality sees, e.g. 工业投资")
 
 
 class Baseline(_Strict):
@@ -116,6 +120,8 @@ class TargetSpec(_Strict):
     comparator: Comparator = Comparator.GE
     baseline: Baseline | None = None
     wording: ShortText | None = Field(default=None, description="The notice's own words for the target")
+    carried_from: int | None = Field(default=None,
+                                     description="The year whose target this repeats because the notice set none")
 
 
 class ItemSpec(_Strict):
@@ -158,6 +164,8 @@ class DutySpec(_Strict):
     owner: Name
     responsible: Responsible = Responsible.OWNER
     members: list[Name] = Field(default_factory=list, max_length=MAX_UNITS + MAX_LOCALITIES)
+    cooperating: list[Name] = Field(default_factory=list, max_length=MAX_UNITS,
+                                    description="Units the owner works with (会同有关单位): told, may contribute")
     frequency: Frequency | None = None
     schedule: Schedule = Field(default_factory=Schedule)
     holiday_policy: HolidayPolicy = HolidayPolicy.ROLL_FORWARD
@@ -175,6 +183,8 @@ class PlanSpec(_Strict):
     period: Period
     coordinator: Name
     leader: Name | None = None
+    secretariat: Name | None = Field(default=None,
+                                     description="Office preparing the issuer's own duties (coordinator if None)")
     units: list[UnitSpec] = Field(max_length=MAX_UNITS)
     localities: list[UnitSpec] = Field(default_factory=list, max_length=MAX_LOCALITIES)
     indicators: list[IndicatorSpec] = Field(default_factory=list, max_length=MAX_INDICATORS)

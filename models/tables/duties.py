@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.db import AwareDateTime
-from models.enums import MeetingStatus, spelled
+from models.enums import MeetingStatus, ReviewOutcome, TaskStatus, spelled
 
 
 class Allocation(SQLModel, table=True):
@@ -56,6 +56,35 @@ class ProgressReport(SQLModel, table=True):
     next_steps: str = ""
     content_hash: str = Field(max_length=64)
     source: str = Field(default="form", max_length=200, description="form, or the workbook's file name")
+
+
+class TaskReport(SQLModel, table=True):
+    """One version of a unit's report on an item (任务落实情况): the lead's, or a cooperating unit's contribution.
+
+    A lead reporting ``completed`` applies for close-out (销号): the coordinator approves (the item is closed
+    out) or returns it with a reason (the obligation is open again).
+    """
+
+    __tablename__ = "task_report"
+    __table_args__ = (sa.UniqueConstraint("obligation_id", "unit_id", "version", name="uq_task_report_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    obligation_id: int = Field(foreign_key="obligation.id", ondelete="CASCADE", index=True)
+    item_id: int = Field(foreign_key="item.id", ondelete="CASCADE", index=True)
+    unit_id: int = Field(foreign_key="unit.id", ondelete="CASCADE", index=True)
+    version: int
+    submitted_at: dt.datetime = Field(sa_type=AwareDateTime)
+    status: str = Field(max_length=16, description=spelled(TaskStatus))
+    done: str = Field(default="", description="What was done (工作进展)")
+    problems: str = ""
+    next_steps: str = ""
+    evidence: str = Field(default="", description="Supporting material: document numbers, file names, links")
+    contribution: bool = Field(default=False, description="From a cooperating unit, not the lead")
+    content_hash: str = Field(max_length=64)
+    source: str = Field(default="form", max_length=200)
+    review: str | None = Field(default=None, max_length=16, description=spelled(ReviewOutcome))
+    reviewed_at: dt.datetime | None = Field(default=None, sa_type=AwareDateTime)
+    review_note: str = Field(default="", description="The reason a report was sent back")
 
 
 class Meeting(SQLModel, table=True):

@@ -89,6 +89,10 @@ class Obligation(SQLModel, table=True):
     closed_at: dt.datetime | None = Field(default=None, sa_type=AwareDateTime)
     title: str | None = Field(default=None, description="What is owed, when more specific than the duty's title")
     source: str | None = Field(default=None, max_length=64, description="What created it, e.g. meeting:3")
+    own: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()},
+        description="Owed by the supervising office itself (coordinator or secretariat): work reminders, "
+                    "then the leader; never a 催办 or 督办单 to itself (models.rules.authority)")
 
 
 class ObligationEvent(SQLModel, table=True):

@@ -20,6 +20,7 @@ from models.enums import (
     DutyKind,
     Frequency,
     HolidayPolicy,
+    IndicatorScope,
     ItemKind,
     LocalityScope,
     Responsible,
@@ -49,6 +50,9 @@ class Plan(SQLModel, table=True):
     period_end: int
     coordinator: str = Field(max_length=200, description="Name of the coordinating unit (one of its units)")
     leader: str | None = Field(default=None, max_length=200, description="Name of the unit of the leader in charge")
+    secretariat: str | None = Field(
+        default=None, max_length=200,
+        description="The office that prepares the issuer's own duties (督查室); the coordinator when None")
     source_path: str = ""
     content_hash: str = Field(default="", max_length=64)
     loaded_at: dt.datetime = Field(sa_type=AwareDateTime)
@@ -117,6 +121,13 @@ class Indicator(SQLModel, table=True):
     aggregation: Aggregation = Field(sa_column=_enum(Aggregation))
     parent_id: int | None = Field(default=None, foreign_key="indicator.id", ondelete="SET NULL")
     position: int = 0
+    scope: IndicatorScope = Field(
+        default=IndicatorScope.LOCALITY,
+        sa_column=sa.Column(sa.Enum(IndicatorScope, native_enum=False, length=16,
+                                    values_callable=lambda e: [m.value for m in e]),
+                            nullable=False, server_default=IndicatorScope.LOCALITY.value),
+        description="locality: split over the localities; city: the city's as a whole; park: the park's")
+    local_name: str | None = Field(default=None, description="The name a locality sees (工业投资, not 全市工业投资)")
 
 
 class Target(SQLModel, table=True):
@@ -133,6 +144,8 @@ class Target(SQLModel, table=True):
     baseline_year: int | None = None
     baseline_value: float | None = None
     wording: str | None = None
+    carried_from: int | None = Field(
+        default=None, description="The earlier year whose target this one repeats because the notice set none")
 
 
 class Duty(SQLModel, table=True):
@@ -162,6 +175,9 @@ class Duty(SQLModel, table=True):
         default=False, sa_column_kwargs={"server_default": sa.false()},
         description="Created by duban (action items, rectifications), not part of the plan file",
     )
+    item_id: int | None = Field(
+        default=None, foreign_key="item.id", ondelete="CASCADE",
+        description="The item a per-item task-report duty supervises (expanded from the plan's task_report duty)")
 
 
 class DutyMember(SQLModel, table=True):
@@ -174,3 +190,5 @@ class DutyMember(SQLModel, table=True):
     duty_id: int = Field(foreign_key="duty.id", ondelete="CASCADE", index=True)
     unit_id: int = Field(foreign_key="unit.id", ondelete="CASCADE")
     position: int = 0
+    role: str = Field(default="member", max_length=16, sa_column_kwargs={"server_default": "member"},
+                      description="member (must act) | cooperating (会同: told, may contribute)")
