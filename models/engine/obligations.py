@@ -21,6 +21,7 @@ from models.enums import EventKind, Light, ObligationStatus, Responsible
 from models.errors import PlanError
 from models.plan.schema import FIRST_YEAR, LAST_YEAR, DutySpec, PlanSpec
 from models.plan.store import find_plan
+from models.plan.tasks import expand_duties
 from models.rules.calendar import WorkingCalendar
 from models.rules.ladder import EscalationSpec, first_offset
 from models.tables.engine import Obligation, ObligationEvent
@@ -143,7 +144,7 @@ def generate_obligations(
     duties = {d.code: d.id or 0 for d in session.exec(select(Duty).where(Duty.plan_id == pid))}
 
     wanted: list[tuple[DutySpec, str, dt.date]] = [
-        (duty, period, nominal) for duty in plan.duties for period, nominal in duty_periods(plan, duty, cal)
+        (duty, period, nominal) for duty in expand_duties(plan) for period, nominal in duty_periods(plan, duty, cal)
     ]
     years = (min([plan.period.start] + [n.year for _, _, n in wanted]) - 1,
              max([plan.period.end] + [n.year for _, _, n in wanted]) + 1)
