@@ -22,6 +22,7 @@ from models.db import safe_url
 from models.errors import DubanError
 from models.plan.breakdown import HEADERS, TARGET_HEADERS, breakdown_rows, target_rows
 from models.plan.schema import plan_summary
+from models.plan.warnings import plan_warnings
 
 app = typer.Typer(help="duban (督办): turns an implementation plan into duties and chases them.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -58,6 +59,8 @@ def plan_load(
     typer.echo(loaded.summary())
     for change in loaded.result.changes:
         typer.echo(f"  {change}")
+    for warning in plan_warnings(loaded.spec):
+        say("warning", f"{path}: {warning}")
 
 
 @plan_app.command("show")

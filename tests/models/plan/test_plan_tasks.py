@@ -36,7 +36,10 @@ TASK_DUTY: dict[str, Any] = {
 
 
 def _seed_data() -> dict[str, Any]:
-    return load_plan_file(SEED_PLAN).model_dump(mode="json", by_alias=True)
+    """The seed as data, without its carried-forward targets (the tests add their own)."""
+    data = load_plan_file(SEED_PLAN).model_dump(mode="json", by_alias=True)
+    data["targets"] = [t for t in data["targets"] if t["carried_from"] is None]
+    return data
 
 
 def _plan(data: dict[str, Any]) -> PlanSpec:
@@ -103,15 +106,15 @@ def test_the_supervision_fields_round_trip(engine: sa.Engine) -> None:
     (lambda d: d["duties"][1].update(responsible="item_leads"),
      "duties[1].responsible: 'item_leads' is only for a task_report duty, not 'progress_report'"),
     (lambda d: d["duties"][-1].update(responsible="owner"),
-     "duties[4].responsible: a task_report duty is owed by each item's lead: use 'item_leads'"),
+     "duties[6].responsible: a task_report duty is owed by each item's lead: use 'item_leads'"),
     (lambda d: d["duties"][-1].update(members=["市发改局"]),
-     "duties[4]: a task_report duty takes its units from the items (lead, cooperating); "
+     "duties[6]: a task_report duty takes its units from the items (lead, cooperating); "
      "list no members or cooperating units"),
     (lambda d: d["duties"][-1].update(code="a" * 55),
-     f"duties[4].code: '{'a' * 55}' is 55 characters; a task_report duty's code is at most 54 "
+     f"duties[6].code: '{'a' * 55}' is 55 characters; a task_report duty's code is at most 54 "
      "(each item's duty adds 9)"),
     (lambda d: d["duties"][0].update(code=derived_code("tasks", "三(一)1")),
-     f"duties[4].code: item 三(一)1's duty would be '{derived_code('tasks', '三(一)1')}', already a duty code"),
+     f"duties[6].code: item 三(一)1's duty would be '{derived_code('tasks', '三(一)1')}', already a duty code"),
 ])
 def test_supervision_checks(edit: Any, expected: str) -> None:
     data = _with_tasks()
@@ -190,3 +193,36 @@ def test_obligations_one_per_lead_per_node_and_members_stored(engine: sa.Engine)
                                .order_by(col(DutyMember.position))).all()
         assert [(unit[m.unit_id], m.role) for m in members] == [("市政府金融工作局", "member"),
                                                                ("人民银行信宜市支行", "cooperating")]
+
+
+def test_the_seed_says_what_the_notice_leaves_open() -> None:
+    from models.plan.warnings import plan_warnings
+
+    spec = load_plan_file(SEED_PLAN)
+    assert spec.secretariat is None  # the coordinator prepares the issuer's own duties
+    kinds = {u.name: u.kind.value for u in spec.units}
+    assert kinds["人民银行信宜市支行"] == "vertical" and kinds["市统计局"] == "department"
+    scope = {x.code: x.scope.value for x in spec.indicators}
+    assert scope == {"rd-institution-ratio": "city", "industrial-investment": "locality",
+                     "tech-upgrade-investment": "locality", "upgrading-firms": "locality",
+                     "upgrading-firms-large": "locality", "robot-replacement-firms": "locality",
+                     "motor-efficiency": "locality", "park-fixed-investment": "park", "rd-spending-ratio": "city"}
+    assert [x.local_name for x in spec.indicators if x.local_name] == ["工业投资"]
+    duties = {d.code: d for d in spec.duties}
+    assert duties["decomposition"].cooperating == ["市发改局", "市统计局"]
+    tasks = duties["task-report"]
+    assert (tasks.responsible, tasks.owner, tasks.schedule.default, tasks.schedule.dates) == (
+        Responsible.ITEM_LEADS, "市科工商务局", True, ["06-05", "12-05"])
+    for code in ("locality-mechanism", "locality-plan"):
+        assert duties[code].responsible is Responsible.LOCALITIES and duties[code].schedule.default
+        assert (duties[code].schedule.from_, duties[code].schedule.until) == (dt.date(2015, 8, 1),
+                                                                                dt.date(2015, 8, 31))
+    carried = [(t.indicator, t.year) for t in spec.targets if t.carried_from == 2015]
+    own = {t.indicator: t.value for t in spec.targets if t.year == 2015}
+    assert sorted(carried) == sorted((code, y) for code in own for y in (2016, 2017))
+    assert all(t.value == own[t.indicator] for t in spec.targets if t.carried_from)
+    warnings = plan_warnings(spec)
+    assert len([w for w in warnings if "is carried forward from 2015" in w]) == 16
+    split = [w for w in warnings if w.startswith("2015: no decomposition duty falls in 2015")]
+    assert len(split) == 1 and "全市工业投资" in split[0] and "产业园区" not in split[0]  # the park's is not split
+    assert not any(w.startswith(("2016:", "2017:")) for w in warnings)  # the April splits cover them
