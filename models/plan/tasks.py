@@ -16,6 +16,8 @@ duties as ``duty`` rows with ``item_id`` set (ids kept on reload; those of items
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import hashlib
 
 from sqlmodel import Session, col, select
@@ -114,3 +116,23 @@ def sync_task_duties(session: Session, pid: int, spec: PlanSpec, unit_id: dict[s
     for _item, d in derived:
         row = rows[d.code]
         sync_members(session, row, d, unit_id, [m for m in existing if m.duty_id == row.id], changes)
+
+
+def task_nodes(plan: PlanSpec) -> list[str]:
+    """The report nodes (nominal dates, YYYY-MM-DD) of the plan's task_report duties given by dates, in order."""
+    days: set[str] = set()
+    for duty in plan.duties:
+        if not is_expanded(duty):
+            continue
+        sched = duty.schedule
+        start = sched.from_ or dt.date(plan.period.start, 1, 1)
+        end = sched.until or dt.date(plan.period.end, 12, 31)
+        for year in range(start.year, end.year + 1):
+            for md in sched.dates:
+                month, day = (int(x) for x in md.split("-"))
+                if (month, day) == (2, 29) and not calendar.isleap(year):
+                    day = 28
+                when = dt.date(year, month, day)
+                if start <= when <= end:
+                    days.add(when.isoformat())
+    return sorted(days)
