@@ -18,6 +18,7 @@ from flows.cli.errors import cli_errors, say
 from flows.cli.export import export_app
 from flows.cli.plan_text import import_text
 from flows.cli.report import report_app
+from flows.cli.task import task_app
 from models.db import safe_url
 from models.errors import DubanError
 from models.plan.breakdown import HEADERS, TARGET_HEADERS, breakdown_rows, target_rows
@@ -31,6 +32,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
+app.add_typer(task_app, name="task")
 
 
 @app.command()

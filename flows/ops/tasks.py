@@ -140,7 +140,7 @@ def review_task_report(ctx: EngineContext, now: dt.datetime, *, item_ref: str, p
         item = task_item(session=session, plan_id=plan.id or 0, ref=item_ref)
         ob = item_obligation(session=session, item=item, period=period, today=to_local(now).date())
         today = to_local(now).date()
-        ensure_years(session, ctx.cal, today.year - 1, today.year + 1)
+        ensure_years(session, ctx.cal, today.year, today.year)
         report, waived = record_review(session=session, item=item, ob=ob, approve=approve, reason=reason, now=now,
                                        next_wd=day_index(session, today))
         told = _tell(ctx, session, now, unit=item.lead, template="task_review",

@@ -90,7 +90,7 @@ def load_plan(spec: PlanSpec, *, session: Session, now: dt.datetime, source: str
     _sync_items(session, pid, spec, unit_id, changes)
     _sync_indicators(session, pid, spec, changes)
     _sync_duties(session, pid, spec, unit_id, changes)
-    sync_task_duties(session, pid, spec, unit_id, changes)
+    sync_task_duties(session, pid, spec, unit_id, [])  # they mirror the items: the item's change is the news
 
     if not changes:
         changes.append("order of entries changed")
