@@ -10,6 +10,8 @@
     ├── ScoringError              the facts gathered for an inspection's scores are inconsistent
     ├── MeetingError              a meeting or its minutes name an unknown meeting or unit, or a bad date
     ├── ReportError               a progress report names an unknown locality, period or indicator
+    ├── TaskReportError           a task report or review names an unknown item or period, a unit not the
+    │                             item's lead or cooperating unit, or a review with nothing awaiting it
     ├── WorkbookError             a workbook cannot be read, does not validate, or cannot be written
     ├── NotificationError         a message cannot be rendered, routed or sent
     └── ServerError               the Prefect server cannot be started or does not become healthy
@@ -88,6 +90,12 @@ class MeetingError(DubanError):
 
 class ReportError(DubanError):
     """Raised when a progress report names an unknown locality, period or indicator, or a bad value."""
+
+
+class TaskReportError(DubanError):
+    """Raised when a task report (任务落实情况) or its close-out review (销号审核) cannot be recorded: an unknown
+    item or period, a unit that is neither the item's lead nor one of its cooperating units, a bad status, or a
+    review of an item with nothing awaiting review (or a return without a reason). Nothing is written."""
 
 
 class WorkbookError(DubanError):

@@ -18,10 +18,12 @@ from flows.cli.errors import cli_errors, say
 from flows.cli.export import export_app
 from flows.cli.plan_text import import_text
 from flows.cli.report import report_app
+from flows.cli.task import task_app
 from models.db import safe_url
 from models.errors import DubanError
 from models.plan.breakdown import HEADERS, TARGET_HEADERS, breakdown_rows, target_rows
 from models.plan.schema import plan_summary
+from models.plan.warnings import plan_warnings
 
 app = typer.Typer(help="duban (督办): turns an implementation plan into duties and chases them.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -30,6 +32,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
+app.add_typer(task_app, name="task")
 
 
 @app.command()
@@ -58,6 +61,8 @@ def plan_load(
     typer.echo(loaded.summary())
     for change in loaded.result.changes:
         typer.echo(f"  {change}")
+    for warning in plan_warnings(loaded.spec):
+        say("warning", f"{path}: {warning}")
 
 
 @plan_app.command("show")

@@ -30,6 +30,12 @@ from flows.orchestration.engine import dispatch_flow, sweep_flow
 from flows.orchestration.forms import Forms
 from flows.orchestration.inspection import build_inspection_flow
 from flows.orchestration.plan import load_plan_flow
+from flows.orchestration.tasks import (
+    build_review_task_report_flow,
+    build_submit_task_report_flow,
+    build_task_forms,
+    build_task_reports_flow,
+)
 from models.dates import working_hours
 from models.enums import DutyKind
 from models.errors import DubanError
@@ -54,6 +60,7 @@ def _yearly(month_day: str, days_before: int, hour: int, settings: Settings) -> 
 def duty_schedules(plan: PlanSpec | None, settings: Settings) -> dict[str, list[Any]]:
     """The plan-driven schedules of the duty deployments, by deployment name."""
     out: dict[str, list[Any]] = {"progress-reports": [], "target-decomposition": [], "joint-meeting": [],
+                                 "task-reports": [],
                                  "inspection": [Cron("15 9 * * *", timezone=settings.timezone,
                                                      parameters={"only_if_due": True})]}
     if plan is None:
@@ -68,6 +75,8 @@ def duty_schedules(plan: PlanSpec | None, settings: Settings) -> dict[str, list[
                                              for md in dates]
         elif duty.kind is DutyKind.JOINT_MEETING:
             out["joint-meeting"] += [_yearly(md, MEETING_NOTICE_DAYS, 9, settings) for md in dates]
+        elif duty.kind is DutyKind.TASK_REPORT:
+            out["task-reports"] += [_yearly(md, REPORT_WINDOW_DAYS, 9, settings) for md in dates]
     return out
 
 
@@ -109,6 +118,7 @@ class ServedDeployment:
 def all_deployments(forms: Forms, plan: PlanSpec | None, settings: Settings) -> list[ServedDeployment]:
     """The deployments to serve: the form flows built from ``forms``, schedules from ``plan`` and settings."""
     sched = duty_schedules(plan, settings)
+    task_forms = build_task_forms(forms, plan)
     tags = ["duban"]
     return [
         ServedDeployment("load-plan", load_plan_flow, tags=[*tags, "plan"],
@@ -134,4 +144,11 @@ def all_deployments(forms: Forms, plan: PlanSpec | None, settings: Settings) -> 
         ServedDeployment("inspection", build_inspection_flow(forms), tags=[*tags, "duty"],
                          schedules=sched["inspection"], from_forms=True,
                          description="专项督查:评分、排名、通报、整改。每日检查是否到期。"),
+        ServedDeployment("task-reports", build_task_reports_flow(task_forms), tags=[*tags, "duty"],
+                         schedules=sched["task-reports"], from_forms=True,
+                         description="每个任务报送节点前两周通知牵头单位报送任务落实情况,提示配合单位。"),
+        ServedDeployment("submit-task-report", build_submit_task_report_flow(task_forms), tags=[*tags, "form"],
+                         from_forms=True, description="代为录入一个单位的任务落实情况;报“已完成”即申请销号。"),
+        ServedDeployment("review-task-report", build_review_task_report_flow(task_forms), tags=[*tags, "form"],
+                         from_forms=True, description="销号审核:同意销号,或说明理由退回。"),
     ]

@@ -43,11 +43,13 @@ def breakdown_rows(plan: PlanSpec) -> list[BreakdownRow]:
 
 
 def target_rows(plan: PlanSpec) -> list[tuple[str, str, str, str, str]]:
-    """The plan's targets as (year, name, value, unit, comparator) strings."""
+    """The plan's targets as (year, name, value, unit, comparator) strings; a carried target says so in its name."""
     names = {x.code: x for x in plan.indicators}
     out = []
     for t in plan.targets:
         ind = names[t.indicator]
         name = ind.name + (f"(基数{t.baseline.year}年{t.baseline.value:g})" if t.baseline else "")
+        if t.carried_from is not None:  # the notice sets none for this year: say so wherever it shows
+            name += f"(沿用{t.carried_from}年目标,文件未规定{t.year}年目标)"
         out.append((str(t.year), name, f"{t.value:g}", ind.unit, t.comparator.value))
     return out

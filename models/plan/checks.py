@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from models.enums import LocalityScope, Responsible
+from models.enums import DutyKind, LocalityScope, Responsible
 from models.plan.schema import (
     COUNT_UNITS,
     FIRST_YEAR,
@@ -26,6 +26,7 @@ from models.plan.schema import (
     DutySpec,
     PlanSpec,
 )
+from models.plan.tasks import MAX_PARENT_CODE, derived_code
 
 
 def _month_day_ok(md: str) -> bool:
@@ -95,6 +96,8 @@ def _check_period_and_roles(plan: PlanSpec, found: _Findings) -> None:
     found.unit_ref("coordinator", plan.coordinator)
     if plan.leader is not None:
         found.unit_ref("leader", plan.leader)
+    if plan.secretariat is not None:
+        found.unit_ref("secretariat", plan.secretariat)
 
 
 def _check_indicators(plan: PlanSpec, found: _Findings) -> None:
@@ -122,6 +125,24 @@ def _check_targets(plan: PlanSpec, found: _Findings) -> None:
         if not plan.period.start - 1 <= t.year <= plan.period.end:
             found.add(f"targets[{i}].year",
                       f"year {t.year} is outside the plan period {plan.period.start}-{plan.period.end}")
+    _check_carried(plan, found)
+
+
+def _check_carried(plan: PlanSpec, found: _Findings) -> None:
+    """A carried target repeats an earlier year's target of the same indicator, with the same value."""
+    values = {(t.indicator, t.year): t.value for t in plan.targets}
+    for i, t in enumerate(plan.targets):
+        if t.carried_from is None:
+            continue
+        source = values.get((t.indicator, t.carried_from))
+        if t.carried_from >= t.year:
+            found.add(f"targets[{i}].carried_from", f"{t.carried_from} is not a year before {t.year}")
+        elif source is None:
+            found.add(f"targets[{i}].carried_from",
+                      f"{t.indicator!r} has no target in {t.carried_from} to carry forward to {t.year}")
+        elif source != t.value:
+            found.add(f"targets[{i}].value", f"{t.value:g} differs from the {t.carried_from} target {source:g} "
+                                            f"it says it carries forward (carried_from: {t.carried_from})")
 
 
 def _value_problem(value: float, unit: str) -> str | None:
@@ -187,6 +208,8 @@ def _check_duties(plan: PlanSpec, found: _Findings) -> None:
             found.unit_ref(f"duties[{i}].members[{j}]", name)
         if duty.responsible is Responsible.MEMBERS and not duty.members:
             found.add(f"duties[{i}].members", "responsible is 'members' but no members are listed")
+        _check_cooperating(duty, f"duties[{i}]", found)
+        _check_task_report(plan, duty, f"duties[{i}]", duty_codes, found)
         sched = duty.schedule
         for j, md in enumerate(sched.dates):
             if not _month_day_ok(md):
@@ -201,6 +224,38 @@ def _check_duties(plan: PlanSpec, found: _Findings) -> None:
         if sched.from_ and sched.until and sched.until < sched.from_:
             found.add(f"duties[{i}].schedule.until", f"{sched.until} is before from {sched.from_}")
         _check_schedule_range(plan, f"duties[{i}].schedule", sched.from_, sched.until, found)
+
+
+def _check_cooperating(duty: DutySpec, path: str, found: _Findings) -> None:
+    """Cooperating units are known, listed once, and neither the owner nor a member."""
+    for j, name in enumerate(duty.cooperating):
+        found.unit_ref(f"{path}.cooperating[{j}]", name)
+        if name == duty.owner:
+            found.add(f"{path}.cooperating[{j}]", f"{name!r} is the duty's owner, not a cooperating unit")
+        elif name in duty.members:
+            found.add(f"{path}.cooperating[{j}]", f"{name!r} is already a member of the duty")
+    found.dupes(f"{path}.cooperating", list(enumerate(duty.cooperating)), "unit")
+
+
+def _check_task_report(plan: PlanSpec, duty: DutySpec, path: str, duty_codes: set[str], found: _Findings) -> None:
+    """item_leads only on a task_report duty and the reverse; its derived codes fit and collide with none."""
+    leads = duty.responsible is Responsible.ITEM_LEADS
+    if leads and duty.kind is not DutyKind.TASK_REPORT:
+        found.add(f"{path}.responsible", f"'item_leads' is only for a task_report duty, not {duty.kind.value!r}")
+    if duty.kind is DutyKind.TASK_REPORT and not leads:
+        found.add(f"{path}.responsible", "a task_report duty is owed by each item's lead: use 'item_leads'")
+    if not leads:
+        return
+    if len(duty.code) > MAX_PARENT_CODE:
+        found.add(f"{path}.code", f"{duty.code!r} is {len(duty.code)} characters; a task_report duty's code is "
+                                  f"at most {MAX_PARENT_CODE} (each item's duty adds 9)")
+    if duty.members or duty.cooperating:
+        found.add(path, "a task_report duty takes its units from the items (lead, cooperating); "
+                        "list no members or cooperating units")
+    for item in plan.items:
+        code = derived_code(duty.code, item.ref)
+        if code in duty_codes:
+            found.add(f"{path}.code", f"item {item.ref}'s duty would be {code!r}, already a duty code")
 
 
 def _check_schedule_range(plan: PlanSpec, path: str, start: dt.date | None, until: dt.date | None,
@@ -246,7 +301,8 @@ def _check_obligation_count(plan: PlanSpec, found: _Findings) -> None:
     localities = len(plan.locality_names)
     total = 0
     for duty in plan.duties:
-        units = {Responsible.LOCALITIES: localities, Responsible.MEMBERS: len(duty.members)}.get(duty.responsible, 1)
+        units = {Responsible.LOCALITIES: localities, Responsible.MEMBERS: len(duty.members),
+                 Responsible.ITEM_LEADS: len(plan.items)}.get(duty.responsible, 1)
         total += _periods(plan, duty, by_code) * units
     if total > MAX_OBLIGATIONS:
         found.add("duties", f"the duties make up to {total} obligations over the plan period; at most "

@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from models.enums import AssignmentRole, LocalityScope
 from models.errors import PlanError
@@ -30,9 +29,10 @@ from models.plan.schema import (
     TargetSpec,
     UnitSpec,
 )
+from models.plan.sync import apply_values as _apply
+from models.plan.sync import sync_rows as _sync
+from models.plan.tasks import COOPERATING, sync_members, sync_task_duties
 from models.tables.plan import Duty, DutyMember, Indicator, Item, ItemAssignment, Plan, Target, Unit
-
-Row = TypeVar("Row", bound=SQLModel)
 
 
 @dataclass
@@ -55,50 +55,6 @@ def spec_hash(spec: PlanSpec) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _apply(row: SQLModel, values: dict[str, Any], label: str, changes: list[str]) -> None:
-    """Set ``values`` on ``row``, recording each field that really changes."""
-    for name, new in values.items():
-        old = getattr(row, name)
-        if old != new:
-            setattr(row, name, new)
-            if name != "position":  # order changes are reported once by load_plan
-                changes.append(f"{label}: {name} {_short(old)} → {_short(new)}")
-
-
-def _short(value: Any) -> str:
-    text = value.value if hasattr(value, "value") else value
-    text = json.dumps(text, ensure_ascii=False, default=str) if not isinstance(text, str) else text
-    return text if len(text) <= 40 else text[:37] + "…"
-
-
-def _sync(
-    session: Session,
-    existing: Iterable[Row],
-    desired: list[tuple[Any, dict[str, Any]]],
-    make: Callable[[Any, dict[str, Any]], Row],
-    key_of: Callable[[Row], Any],
-    label: Callable[[Any], str],
-    changes: list[str],
-) -> dict[Any, Row]:
-    """Make the rows keyed by ``key_of`` match ``desired``: update in place, insert, delete."""
-    by_key = {key_of(r): r for r in existing}
-    out: dict[Any, Row] = {}
-    for key, values in desired:
-        row = by_key.pop(key, None)
-        if row is None:
-            row = make(key, values)
-            session.add(row)
-            changes.append(f"{label(key)}: added")
-        else:
-            _apply(row, values, label(key), changes)
-        out[key] = row
-    for key, row in by_key.items():
-        session.delete(row)
-        changes.append(f"{label(key)}: removed")
-    session.flush()
-    return out
-
-
 def load_plan(spec: PlanSpec, *, session: Session, now: dt.datetime, source: str = "") -> LoadResult:
     """Upsert ``spec`` so that the database matches it; keep the ids of rows that stay.
 
@@ -115,6 +71,7 @@ def load_plan(spec: PlanSpec, *, session: Session, now: dt.datetime, source: str
         "title": spec.title, "notice_title": spec.notice_title, "doc_number": spec.doc_number,
         "issuer": spec.issuer, "issued_on": spec.issued_on, "period_start": spec.period.start,
         "period_end": spec.period.end, "coordinator": spec.coordinator, "leader": spec.leader,
+        "secretariat": spec.secretariat,
     }
     created = plan is None
     if plan is None:
@@ -133,6 +90,7 @@ def load_plan(spec: PlanSpec, *, session: Session, now: dt.datetime, source: str
     _sync_items(session, pid, spec, unit_id, changes)
     _sync_indicators(session, pid, spec, changes)
     _sync_duties(session, pid, spec, unit_id, changes)
+    sync_task_duties(session, pid, spec, unit_id, [])  # they mirror the items: the item's change is the news
 
     if not changes:
         changes.append("order of entries changed")
@@ -236,7 +194,8 @@ def _sync_indicators(session: Session, pid: int, spec: PlanSpec, changes: list[s
         session,
         session.exec(select(Indicator).where(Indicator.plan_id == pid)),
         [
-            (x.code, {"name": x.name, "unit": x.unit, "aggregation": x.aggregation, "position": pos})
+            (x.code, {"name": x.name, "unit": x.unit, "aggregation": x.aggregation, "position": pos,
+                      "scope": x.scope, "local_name": x.local_name})
             for pos, x in enumerate(spec.indicators)
         ],
         lambda k, v: Indicator(plan_id=pid, code=k, **v),
@@ -253,7 +212,7 @@ def _sync_indicators(session: Session, pid: int, spec: PlanSpec, changes: list[s
         session.exec(select(Target).where(col(Target.indicator_id).in_(list(ind_ids)))),
         [
             ((inds[t.indicator].id, t.year),
-             {"value": t.value, "comparator": t.comparator, "wording": t.wording,
+             {"value": t.value, "comparator": t.comparator, "wording": t.wording, "carried_from": t.carried_from,
               "baseline_year": t.baseline.year if t.baseline else None,
               "baseline_value": t.baseline.value if t.baseline else None})
             for t in spec.targets
@@ -270,7 +229,7 @@ def _sync_duties(
 ) -> None:
     duties = _sync(
         session,
-        session.exec(select(Duty).where(Duty.plan_id == pid, col(Duty.system).is_(False))),
+        session.exec(select(Duty).where(Duty.plan_id == pid, col(Duty.system).is_(False), col(Duty.item_id).is_(None))),
         [
             (d.code, {"kind": d.kind, "clause": d.clause, "title": d.title, "text": d.text,
                       "owner_id": unit_id[d.owner], "responsible": d.responsible, "frequency": d.frequency,
@@ -285,18 +244,9 @@ def _sync_duties(
     )
     duty_ids = [r.id for r in duties.values()]
     existing = list(session.exec(select(DutyMember).where(col(DutyMember.duty_id).in_(duty_ids))))
-    name_of = {v: k for k, v in unit_id.items()}
     for d in spec.duties:
-        did = duties[d.code].id
-        _sync(
-            session,
-            [m for m in existing if m.duty_id == did],
-            [(unit_id[name], {"position": pos}) for pos, name in enumerate(d.members)],
-            lambda k, v, did=did: DutyMember(duty_id=did, unit_id=k, **v),  # type: ignore[misc]
-            lambda r: r.unit_id,
-            lambda k, code=d.code: f"duty {code} member {name_of.get(k, k)}",  # type: ignore[misc]
-            changes,
-        )
+        row = duties[d.code]
+        sync_members(session, row, d, unit_id, [m for m in existing if m.duty_id == row.id], changes)
 
 
 def list_plans(*, session: Session) -> list[Plan]:
@@ -332,7 +282,7 @@ def read_plan(code: str | None = None, *, session: Session) -> PlanSpec:
         code=plan.code, title=plan.title, notice_title=plan.notice_title, doc_number=plan.doc_number,
         issuer=plan.issuer, issued_on=plan.issued_on,
         period=Period(start=plan.period_start, end=plan.period_end),
-        coordinator=plan.coordinator, leader=plan.leader,
+        coordinator=plan.coordinator, leader=plan.leader, secretariat=plan.secretariat,
         units=[UnitSpec(name=u.name, code=u.code, kind=u.kind) for u in units if u.kind not in LOCALITY_KINDS],
         localities=[UnitSpec(name=u.name, code=u.code, kind=u.kind) for u in units if u.kind in LOCALITY_KINDS],
         indicators=indicators,
@@ -381,7 +331,8 @@ def _read_indicators(session: Session, pid: int | None) -> tuple[list[IndicatorS
     )
     indicators = [
         IndicatorSpec(code=i.code, name=i.name, unit=i.unit, aggregation=i.aggregation,
-                      parent=ind_code.get(i.parent_id) if i.parent_id else None)
+                      parent=ind_code.get(i.parent_id) if i.parent_id else None, scope=i.scope,
+                      local_name=i.local_name)
         for i in inds
     ]
     return indicators, [
@@ -389,16 +340,17 @@ def _read_indicators(session: Session, pid: int | None) -> tuple[list[IndicatorS
             indicator=ind_code[t.indicator_id], year=t.year, value=t.value, comparator=t.comparator,
             baseline=Baseline(year=t.baseline_year, value=t.baseline_value)
             if t.baseline_year is not None and t.baseline_value is not None else None,
-            wording=t.wording,
+            wording=t.wording, carried_from=t.carried_from,
         )
         for t in targets
     ]
 
 
 def _read_duties(session: Session, pid: int | None, name: dict[int | None, str]) -> list[DutySpec]:
-    """The plan's own duties in order (not the system ones), each with its member units."""
+    """The plan file's duties in order (not the system ones nor those derived per item), with their units."""
     duties = list(session.exec(
-        select(Duty).where(Duty.plan_id == pid, col(Duty.system).is_(False)).order_by(col(Duty.position))
+        select(Duty).where(Duty.plan_id == pid, col(Duty.system).is_(False), col(Duty.item_id).is_(None))
+        .order_by(col(Duty.position))
     ))
     members = list(
         session.exec(
@@ -410,7 +362,9 @@ def _read_duties(session: Session, pid: int | None, name: dict[int | None, str])
     return [
         DutySpec(
             code=d.code, kind=d.kind, clause=d.clause, title=d.title, text=d.text, owner=name[d.owner_id],
-            responsible=d.responsible, members=[name[m.unit_id] for m in members if m.duty_id == d.id],
+            responsible=d.responsible,
+            members=[name[m.unit_id] for m in members if m.duty_id == d.id and m.role != COOPERATING],
+            cooperating=[name[m.unit_id] for m in members if m.duty_id == d.id and m.role == COOPERATING],
             frequency=d.frequency, schedule=Schedule.model_validate(d.schedule),
             holiday_policy=d.holiday_policy,
         )

@@ -30,7 +30,7 @@ def test_init_load_show_json(db_url: str) -> None:
     assert "password" not in init.stdout
     load = duban("plan", "load", str(SEED_PLAN))
     assert load.returncode == 0, load.stderr
-    assert load.stdout.startswith("loaded plan xinyi-2015-2017: 37 units (20 localities), 24 items, 9 targets")
+    assert load.stdout.startswith("loaded plan xinyi-2015-2017: 37 units (20 localities), 24 items, 25 targets")
     again = duban("plan", "load", str(SEED_PLAN))
     assert again.stdout.startswith("plan xinyi-2015-2017 unchanged")
     show = duban("plan", "show", "--json")
@@ -38,7 +38,7 @@ def test_init_load_show_json(db_url: str) -> None:
     data = json.loads(show.stdout)
     assert len(data["items"]) == 24
     assert sum(u["kind"] in ("town", "subdistrict") for u in data["units"]) == 20
-    assert len(data["targets"]) == 9 and len(data["duties"]) == 4
+    assert len(data["targets"]) == 25 and len(data["duties"]) == 7
     assert {"ref", "title", "lead", "cooperating", "localities"} <= set(data["items"][0])
     assert {"year", "name", "value", "unit", "comparator"} <= set(data["targets"][0])
     assert {"name", "kind"} <= set(data["units"][0])

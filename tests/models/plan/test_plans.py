@@ -34,7 +34,8 @@ def test_seed_loads_and_reads_back(engine: sa.Engine) -> None:
     assert result.created
     rows = count_rows(engine)
     assert rows["plan"] == 1 and rows["unit"] == 37 and rows["item"] == 24
-    assert rows["target"] == 9 and rows["duty"] == 4 and rows["indicator"] == 9
+    # 7 duties of the file and 24 derived from its task_report duty, one per item.
+    assert rows["target"] == 25 and rows["duty"] == 7 + 24 and rows["indicator"] == 9
     # 18 items name every locality (20 each) and 6 name the relevant ones (none named yet).
     all_scope = sum(1 for i in spec.items if i.localities.value == "all")
     leads_and_coops = sum(1 + len(i.cooperating) for i in spec.items)
