@@ -49,7 +49,8 @@ def test_render_every_stage_and_role_says_what_when_who_and_next(stage: str, rol
     assert "2016年上半年工作进展情况报送" in text  # what is due: period + duty
     assert "截止时间：2016年6月6日(星期一)" in message.body  # the effective date
     assert "文件规定时间：2016年6月5日(星期日)" in message.body  # the nominal date
-    assert HOLIDAY_NOTE in message.body
+    assert HOLIDAY_NOTE.replace(",", "，") in message.body  # the calendar's sentence, in Chinese punctuation
+    assert "," not in message.body
     assert "市科工商务局" in message.body  # who is chasing
     assert next_words in message.body
     assert "《信宜市推进供给侧结构性改革实施方案》(信府办〔2016〕12号)" in message.body
@@ -118,7 +119,7 @@ def test_render_chinese_dates(day: date, text: str) -> None:
     [
         ("decomposition", "分解方案"),
         ("joint_meeting", "联席会议"),
-        ("inspection", "自查材料"),
+        ("inspection", "组织开展专项督查"),
         ("something_new", "请按要求抓紧办理"),
     ],
 )
