@@ -24,7 +24,7 @@ from models.engine.adhoc import close_obligation
 from models.engine.isolation import PlanFailure
 from models.engine.sweep import take_sweep_turn
 from models.engine.workdays import ensure_years
-from models.enums import EventKind, Light, ObligationStatus, Responsible
+from models.enums import EventKind, Light, ObligationStatus, OutboxStatus, Responsible, Stage
 from models.errors import PlanError
 from models.plan.schema import FIRST_YEAR, LAST_YEAR, DutySpec, PlanSpec
 from models.plan.store import find_plan
@@ -218,8 +218,9 @@ def _refresh_own(
 ) -> int:
     """Set ``own`` of every open obligation of the plan (plan duties and ad-hoc ones) from the authority rules.
 
-    An obligation whose ``own`` changes moves to the other ladder from its start: the stages it has passed
-    on that ladder are recorded as skipped by the next sweep, only the current one is sent.
+    An obligation whose ``own`` changes moves to the other ladder from its start: its messages of the old
+    ladder still waiting are cancelled, the stages it has passed on the new one are recorded as skipped by
+    the next sweep, and only the current one is sent.
     """
     mine = {uid for uid, name in names.items() if is_own(plan, name)}
     rows = session.execute(sa.select(Obligation.id, Obligation.unit_id, Obligation.own).where(  # type: ignore[call-overload]
@@ -231,6 +232,11 @@ def _refresh_own(
         ob.next_wd = ob.due_wd + first_offset(escalation.for_obligation(codes.get(ob.duty_id, ""), ob.own))
         ob.updated_at = now
     session.flush()
+    if flip:
+        ladder_stages = ", ".join(f"'{stage}'" for stage in Stage)
+        session.execute(sa.text(
+            f"UPDATE outbox SET status = '{OutboxStatus.CANCELLED}' WHERE status = '{OutboxStatus.PENDING}' "
+            f"AND stage IN ({ladder_stages}) AND obligation_id IN ({', '.join(str(int(i or 0)) for i in flip)})"))
     return len(flip)
 
 

@@ -73,15 +73,25 @@ class TestGeneration:
                                  "(SELECT id FROM unit WHERE name = :n)"), {"f": False, "n": COORDINATOR})
             conn.execute(sa.text("UPDATE obligation SET own = :t WHERE unit_id = (SELECT id FROM unit WHERE "
                                  "name = '镇隆镇') AND period = '2016-06-05'"), {"t": True})
-        res = generate(seeded, dt.date(2015, 8, 3))
+        # Swept the old way: the 2016 split, 4 working days overdue, has a 督办单 to the coordinator's head waiting.
+        day = dt.date(2016, 5, 5)
+        run_sweep(seeded, at(day))
+        waiting = ("SELECT x.stage_key, x.recipient, x.status FROM outbox x JOIN obligation o ON o.id = x.obligation_id "
+                   "JOIN duty d ON d.id = o.duty_id WHERE d.code = 'decomposition' AND o.period = '2016-04-30' "
+                   "ORDER BY x.id")
+        assert ("notice@3", "unit-kgswj+role-head", "pending") in rows(seeded, waiting)
+        res = generate(seeded, day)
         assert res.own_changed == 17 + 1  # 2 splits, 10 meetings, 5 inspections; the locality back to False
+        assert {(k, r) for k, r, s in rows(seeded, waiting) if s == "pending"} == set()  # the old ladder's, cancelled
+        run_sweep(seeded, at(day, 10, 0))
+        assert {(k, r) for k, r, s in rows(seeded, waiting) if s == "pending"} == {("escalate@3", "role-leader")}
         got = rows(seeded, "SELECT u.name, o.own, o.stage_seq, o.next_wd - o.due_wd FROM obligation o "
                            "JOIN unit u ON u.id = o.unit_id WHERE u.name IN (:c, '镇隆镇') AND o.period = '2016-06-05'",
                    c=COORDINATOR)
         by_unit = {str(name): (bool(own), seq, start) for name, own, seq, start in got}
         assert by_unit["镇隆镇"] == (False, -1, first_offset(ESC.default))
         assert by_unit[COORDINATOR] == (True, -1, first_offset(ESC.own))
-        assert generate(seeded, dt.date(2015, 8, 4)).own_changed == 0
+        assert generate(seeded, day).own_changed == 0
 
 
 def _sweep_working_days(engine: sa.Engine, start: dt.date, end: dt.date) -> None:
