@@ -76,8 +76,8 @@ class TestGeneration:
         # Swept the old way: the 2016 split, 4 working days overdue, has a 督办单 to the coordinator's head waiting.
         day = dt.date(2016, 5, 5)
         run_sweep(seeded, at(day))
-        waiting = ("SELECT x.stage_key, x.recipient, x.status FROM outbox x JOIN obligation o ON o.id = x.obligation_id "
-                   "JOIN duty d ON d.id = o.duty_id WHERE d.code = 'decomposition' AND o.period = '2016-04-30' "
+        waiting = ("SELECT x.stage_key, x.recipient, x.status FROM outbox x "
+                   "JOIN obligation o ON o.id = x.obligation_id JOIN duty d ON d.id = o.duty_id WHERE d.code = 'decomposition' AND o.period = '2016-04-30' "
                    "ORDER BY x.id")
         assert ("notice@3", "unit-kgswj+role-head", "pending") in rows(seeded, waiting)
         res = generate(seeded, day)
