@@ -77,7 +77,8 @@ class TestGeneration:
         day = dt.date(2016, 5, 5)
         run_sweep(seeded, at(day))
         waiting = ("SELECT x.stage_key, x.recipient, x.status FROM outbox x "
-                   "JOIN obligation o ON o.id = x.obligation_id JOIN duty d ON d.id = o.duty_id WHERE d.code = 'decomposition' AND o.period = '2016-04-30' "
+                   "JOIN obligation o ON o.id = x.obligation_id JOIN duty d ON d.id = o.duty_id "
+                   "WHERE d.code = 'decomposition' AND o.period = '2016-04-30' "
                    "ORDER BY x.id")
         assert ("notice@3", "unit-kgswj+role-head", "pending") in rows(seeded, waiting)
         res = generate(seeded, day)
