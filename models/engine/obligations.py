@@ -3,6 +3,12 @@
 Each carries its nominal and effective due dates, the holiday rule applied, the calendar data used,
 and the working-day index at which its first ladder stage falls due. Generating twice inserts nothing
 new; a changed calendar or holiday policy moves the due dates of obligations still open, with history.
+
+The chain of authority (:mod:`models.rules.authority`) decides who owes what: a duty the plan gives to its
+issuer or leader (the inspection) is owed by the preparing office; an obligation owed by the coordinator
+or the secretariat is the office's own work (``own``: the "own" ladder). Generation keeps ``own`` right for
+every open obligation of the plan when the plan changes, and closes as waived, once, any open obligation
+owed by the issuer or leader (one generated before these rules), saying why.
 """
 
 from __future__ import annotations
@@ -14,14 +20,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from models.engine.adhoc import close_obligation
 from models.engine.isolation import PlanFailure
 from models.engine.sweep import take_sweep_turn
 from models.engine.workdays import ensure_years
-from models.enums import EventKind, Light, ObligationStatus, Responsible
+from models.enums import EventKind, Light, ObligationStatus, OutboxStatus, Responsible, Stage
 from models.errors import PlanError
 from models.plan.schema import FIRST_YEAR, LAST_YEAR, DutySpec, PlanSpec
 from models.plan.store import find_plan
 from models.plan.tasks import expand_duties
+from models.rules.authority import is_own, owing_unit, top_of_chain, waive_reason
 from models.rules.calendar import WorkingCalendar
 from models.rules.ladder import EscalationSpec, first_offset
 from models.tables.engine import Obligation, ObligationEvent
@@ -69,12 +77,18 @@ def duty_periods(plan: PlanSpec, duty: DutySpec, cal: WorkingCalendar) -> list[t
 
 
 def responsible_units(plan: PlanSpec, duty: DutySpec) -> list[str]:
-    """Names of the units that must act on each period of ``duty``."""
+    """Names of the units that owe each period of ``duty``, each once.
+
+    The issuer and the leader owe nothing: their part is owed by the preparing office
+    (:func:`models.rules.authority.owing_unit`).
+    """
     if duty.responsible is Responsible.LOCALITIES:
-        return plan.locality_names
-    if duty.responsible is Responsible.MEMBERS:
-        return list(duty.members)
-    return [duty.owner]
+        named = plan.locality_names
+    elif duty.responsible is Responsible.MEMBERS:
+        named = list(duty.members)
+    else:
+        named = [duty.owner]
+    return list(dict.fromkeys(owing_unit(plan, name) for name in named))
 
 
 @dataclass
@@ -87,6 +101,8 @@ class GenerateResult:
     years: tuple[int, int]
     calendar_notices: list[str]
     failed: list[PlanFailure] = field(default_factory=list)
+    waived: int = 0  # open obligations of the issuer or leader closed (generated before the authority rules)
+    own_changed: int = 0  # open obligations whose ``own`` changed with the plan
 
 
 def _insert_ignore(session: Session, rows: list[dict[str, object]]) -> int:
@@ -160,24 +176,68 @@ def generate_obligations(
         due = cal.effective_due(nominal, duty.holiday_policy)
         source = cal.year_info(due.effective.year).source.value
         due_wd = idx[due.effective]
-        start = due_wd + first_offset(escalation.for_duty(duty.code))
         for name in responsible_units(plan, duty):
+            own = is_own(plan, name)
+            start = due_wd + first_offset(escalation.for_obligation(duty.code, own))
             row = {
                 "plan_id": pid, "duty_id": duties[duty.code], "unit_id": units[name],
                 "period": period, "nominal_due_on": nominal, "due_on": due.effective,
                 "holiday_policy": due.policy.value, "holiday_rule": due.rule, "calendar_source": source,
                 "due_wd": due_wd, "status": ObligationStatus.OPEN, "light": Light.NONE, "level": -1, "stage_seq": -1,
-                "next_wd": start, "created_at": now, "updated_at": now,
+                "next_wd": start, "created_at": now, "updated_at": now, "own": own,
             }
             rows.append(row)
             targets[(duties[duty.code], units[name], period)] = row
     created = _insert_ignore(session, rows)
     moved = _refresh_due_dates(session, pid, targets, now)
+    names = {uid: name for name, uid in units.items()}
+    waived = _waive_top_of_chain(session, plan, pid, names, now)
+    own_changed = _refresh_own(session, plan, pid, names, {i: c for c, i in duties.items()}, escalation, now)
     total = session.execute(
         sa.select(sa.func.count()).select_from(Obligation).where(col(Obligation.plan_id) == pid)
     ).scalar_one()
     return GenerateResult(created=created, moved=moved, total=int(total), years=years,
-                          calendar_notices=list(cal.notices))
+                          calendar_notices=list(cal.notices), waived=waived, own_changed=own_changed)
+
+
+def _waive_top_of_chain(session: Session, plan: PlanSpec, pid: int, names: dict[int, str], now: dt.datetime) -> int:
+    """Close as waived the open obligations owed by the issuer or leader (none are generated any more)."""
+    top = [uid for uid, name in names.items() if name in top_of_chain(plan)]
+    if not top:
+        return 0
+    found = session.exec(select(Obligation.id, Obligation.unit_id).where(
+        col(Obligation.plan_id) == pid, col(Obligation.status) == ObligationStatus.OPEN,
+        col(Obligation.unit_id).in_(top))).all()
+    return sum(close_obligation(session=session, obligation_id=oid or 0, status=ObligationStatus.WAIVED, now=now,
+                                note=waive_reason(plan, names[uid])) for oid, uid in found)
+
+
+def _refresh_own(
+    session: Session, plan: PlanSpec, pid: int, names: dict[int, str], codes: dict[int, str],
+    escalation: EscalationSpec, now: dt.datetime,
+) -> int:
+    """Set ``own`` of every open obligation of the plan (plan duties and ad-hoc ones) from the authority rules.
+
+    An obligation whose ``own`` changes moves to the other ladder from its start: its messages of the old
+    ladder still waiting are cancelled, the stages it has passed on the new one are recorded as skipped by
+    the next sweep, and only the current one is sent.
+    """
+    mine = {uid for uid, name in names.items() if is_own(plan, name)}
+    rows = session.execute(sa.select(Obligation.id, Obligation.unit_id, Obligation.own).where(  # type: ignore[call-overload]
+        col(Obligation.plan_id) == pid, col(Obligation.status) == ObligationStatus.OPEN)).all()
+    flip = [oid for oid, uid, own in rows if bool(own) != (uid in mine)]
+    for ob in session.exec(select(Obligation).where(col(Obligation.id).in_(flip))) if flip else ():
+        ob.own = ob.unit_id in mine
+        ob.stage_seq = -1
+        ob.next_wd = ob.due_wd + first_offset(escalation.for_obligation(codes.get(ob.duty_id, ""), ob.own))
+        ob.updated_at = now
+    session.flush()
+    if flip:
+        ladder_stages = ", ".join(f"'{stage}'" for stage in Stage)
+        session.execute(sa.text(
+            f"UPDATE outbox SET status = '{OutboxStatus.CANCELLED}' WHERE status = '{OutboxStatus.PENDING}' "
+            f"AND stage IN ({ladder_stages}) AND obligation_id IN ({', '.join(str(int(i or 0)) for i in flip)})"))
+    return len(flip)
 
 
 def _as_date(value: object) -> dt.date:

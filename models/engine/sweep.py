@@ -14,7 +14,9 @@ One sweep, for all open obligations at once, in five steps (one transaction; the
    an index range scan) and its light, in one write per row;
 5. updates the lights step 4 did not write: those of the obligations that reached no stage today.
 
-The ladder is inlined as a VALUES table; no per-obligation Python runs here. The steps run for every
+The ladders are inlined as VALUES tables keyed by (duty, own): an obligation owed by the supervising
+office itself (``own``, :mod:`models.rules.authority`) follows the "own" ladder — work reminders, then
+the leader — and every other one its duty's ladder; no per-obligation Python runs here. The steps run for every
 plan at once; should one plan's rows make a statement fail (a value the database cannot compute with),
 they are undone and run again plan by plan, each in its own savepoint, so that plan is set aside and
 reported and every other plan is still chased.
@@ -49,6 +51,7 @@ from models.tables.plan import Duty
 
 SWEEP_LOCK = 0x6475_6261  # "duba": the PostgreSQL advisory lock sweeps take turns on
 BLUE_WINDOW = 5  # working days before the effective due date in which an open obligation shows blue
+_OWN = "(CASE WHEN {p}own THEN 1 ELSE 0 END)"  # obligation.own as 0/1, the key of its ladder (boolean in PostgreSQL)
 
 
 @dataclass
@@ -92,26 +95,32 @@ def _changed(session: Session, result: Any) -> int:
 
 
 def _ladder_values(session: Session, escalation: EscalationSpec) -> tuple[str, str, dict[str, object]]:
-    """VALUES lists for the stages and audiences of every duty's ladder, with their bind parameters."""
+    """VALUES lists for the stages and audiences of every duty's ladders, with their bind parameters.
+
+    Each duty has two: its own ladder for other units' obligations (own = 0) and the office's own-work
+    ladder (own = 1, :meth:`EscalationSpec.for_obligation`).
+    """
     stages: list[str] = []
     audience: list[str] = []
     params: dict[str, object] = {}
     for duty_id, code in session.exec(select(Duty.id, Duty.code)):
-        ladder = escalation.for_duty(code)
-        n = len(ladder.stages)
-        for seq, s in enumerate(ladder.stages):
-            nxt = ladder.stages[seq + 1].offset if seq + 1 < n else NO_NEXT
-            rep = ladder.repeat_every if seq + 1 == n else 0
-            p = f"s{duty_id}_{seq}"
-            params[p] = s.stage.value
-            stages.append(f"({int(duty_id or 0)}, {seq}, :{p}, {s.resolved_level}, {s.offset}, {nxt}, {rep})")
-            for role in s.audience:
-                q = f"r{duty_id}_{seq}_{role.value}"
-                params[q] = role.value
-                audience.append(f"({int(duty_id or 0)}, {seq}, :{q}, {1 if role in UNIT_ROLES else 0})")
+        for own in (0, 1):
+            ladder = escalation.for_obligation(code, bool(own))
+            n = len(ladder.stages)
+            for seq, s in enumerate(ladder.stages):
+                nxt = ladder.stages[seq + 1].offset if seq + 1 < n else NO_NEXT
+                rep = ladder.repeat_every if seq + 1 == n else 0
+                p = f"s{duty_id}_{own}_{seq}"
+                params[p] = s.stage.value
+                stages.append(f"({int(duty_id or 0)}, {own}, {seq}, :{p}, {s.resolved_level}, {s.offset}, {nxt}, "
+                              f"{rep})")
+                for role in s.audience:
+                    q = f"r{duty_id}_{own}_{seq}_{role.value}"
+                    params[q] = role.value
+                    audience.append(f"({int(duty_id or 0)}, {own}, {seq}, :{q}, {1 if role in UNIT_ROLES else 0})")
     if not stages:
-        stages.append("(-1, 0, 'none', 0, 0, 0, 0)")
-        audience.append("(-1, 0, 'none', 0)")
+        stages.append("(-1, 0, 0, 'none', 0, 0, 0, 0)")
+        audience.append("(-1, 0, 0, 'none', 0)")
     return ",\n".join(stages), ",\n".join(audience), params
 
 
@@ -122,7 +131,7 @@ class _Moment:
     now: dt.datetime
     k: int
     not_before: dt.datetime
-    ladder_cte: str  # the ``st`` (stages) and ``aud`` (audiences) VALUES tables of every duty's ladder
+    ladder_cte: str  # the ``st`` (stages) and ``aud`` (audiences) VALUES tables of every (duty, own) ladder
     ladder_params: dict[str, object]
     plan_id: int | None = None  # sweep only this plan's obligations (None: every plan's)
 
@@ -156,8 +165,8 @@ def _prepare(session: Session, cal: WorkingCalendar, escalation: EscalationSpec,
     not_before = next_send_time(cal, now, hours)
     stage_values, audience_values, params = _ladder_values(session, escalation)
     ladder_cte = (
-        f"st(duty_id, seq, stage, lvl, off, next_off, rep) AS (VALUES {stage_values}),\n"
-        f"aud(duty_id, seq, role, per_unit) AS (VALUES {audience_values})"
+        f"st(duty_id, own, seq, stage, lvl, off, next_off, rep) AS (VALUES {stage_values}),\n"
+        f"aud(duty_id, own, seq, role, per_unit) AS (VALUES {audience_values})"
     )
     return _Moment(now=now, k=k, not_before=not_before, ladder_cte=ladder_cte, ladder_params=params)
 
@@ -186,15 +195,16 @@ def _enqueue(session: Session, m: _Moment) -> tuple[int, int]:
     enqueue = sa.text(f"""
 WITH {m.ladder_cte},
 due AS MATERIALIZED (
-    SELECT o.id AS oid, o.unit_id, o.duty_id, o.stage_seq, (:k - o.due_wd) AS d
+    SELECT o.id AS oid, o.unit_id, o.duty_id, {_OWN.format(p='o.')} AS own, o.stage_seq, (:k - o.due_wd) AS d
     FROM obligation o
     WHERE o.status = '{ObligationStatus.OPEN}' AND o.next_wd <= :k{m.only("o.plan_id")}
 ),
 hit AS (
-    SELECT due.oid, due.unit_id, due.duty_id, due.stage_seq, st.seq, st.stage, st.lvl, st.off, st.rep,
+    SELECT due.oid, due.unit_id, due.duty_id, due.own, due.stage_seq, st.seq, st.stage, st.lvl, st.off, st.rep,
            CASE WHEN st.next_off > due.d THEN 1 ELSE 0 END AS is_current,
            CASE WHEN st.rep > 0 AND due.d >= st.off + st.rep THEN (due.d - st.off) / st.rep ELSE 0 END AS step
-    FROM due JOIN st ON st.duty_id = due.duty_id AND st.off <= due.d AND st.seq >= due.stage_seq
+    FROM due JOIN st ON st.duty_id = due.duty_id AND st.own = due.own AND st.off <= due.d
+                   AND st.seq >= due.stage_seq
 )
 INSERT INTO outbox (obligation_id, stage_key, stage, level, recipient, role, status, attempts,
                     not_before, next_attempt_at, created_at)
@@ -208,7 +218,7 @@ SELECT hit.oid,
        CASE WHEN hit.is_current = 1 THEN '{OutboxStatus.PENDING}' ELSE '{OutboxStatus.SKIPPED}' END,
        0, :nb, :nb, :now
 FROM hit
-JOIN aud ON aud.duty_id = hit.duty_id AND aud.seq = hit.seq
+JOIN aud ON aud.duty_id = hit.duty_id AND aud.own = hit.own AND aud.seq = hit.seq
 JOIN unit u ON u.id = hit.unit_id
 WHERE (hit.is_current = 1 AND :current = 1) OR (hit.is_current = 0 AND :current = 0 AND hit.seq > hit.stage_seq)
 ON CONFLICT (obligation_id, stage_key, recipient) DO NOTHING
@@ -241,8 +251,8 @@ def _advance(session: Session, m: _Moment) -> int:
     """
     q_new_light, q_changing = _light_sql("obligation.")
     is_open = ObligationStatus.OPEN
-    current = ("st.duty_id = obligation.duty_id AND st.off <= :k - obligation.due_wd "
-               "AND st.next_off > :k - obligation.due_wd")
+    current = (f"st.duty_id = obligation.duty_id AND st.own = {_OWN.format(p='obligation.')} "
+               "AND st.off <= :k - obligation.due_wd AND st.next_off > :k - obligation.due_wd")
     advance = sa.text(f"""
 WITH {m.ladder_cte}
 UPDATE obligation SET (stage_seq, level, next_wd, light, updated_at) = (

@@ -1,7 +1,8 @@
 """The escalation ladder (督办阶梯): stages at working-day offsets from the effective due date.
 
-A ladder is data (``config/escalation.yaml``): per duty code, with a default. This module validates it
-and answers, as a pure function, which stage an obligation has reached ``d`` working days after its
+A ladder is data (``config/escalation.yaml``): per duty code, with a default, and the ``own`` ladder that
+an office's own obligations follow (``Obligation.own``, :mod:`models.rules.authority`). This module
+validates it and answers, as a pure function, which stage an obligation has reached ``d`` working days after its
 due date — the same rule the sweep evaluates in SQL (:mod:`models.engine.sweep`).
 """
 
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from models import safe_yaml
 from models.enums import Role, Stage
 from models.errors import LadderError, YamlError
+from models.rules.authority import own_ladder_problems
 from models.validation import format_validation_error
 
 NO_NEXT = 1_000_000  # "no next stage" as a number, so that SQL compares it without NULL handling
@@ -58,6 +60,7 @@ class LadderSpec(BaseModel):
 
     stages: list[StageSpec] = Field(min_length=1)
     repeat_every: int = Field(default=0, ge=0, le=120)
+    repeat_template: str | None = Field(default=None, description="The repeats' template (default: repeat)")
 
     @model_validator(mode="after")
     def _increasing(self) -> LadderSpec:
@@ -72,16 +75,43 @@ class LadderSpec(BaseModel):
         return self
 
 
+def _default_own() -> LadderSpec:
+    """The own ladder of a file that sets none: the one ``config/escalation.yaml`` documents."""
+    return LadderSpec(
+        stages=[
+            StageSpec(stage=Stage.REMINDER, offset=-5, audience=[Role.HANDLER], template="work_reminder"),
+            StageSpec(stage=Stage.REMINDER, offset=-1, audience=[Role.HANDLER], template="work_reminder"),
+            StageSpec(stage=Stage.ESCALATE, offset=3, audience=[Role.LEADER], template="work_overdue"),
+        ],
+        repeat_every=5,
+        repeat_template="work_overdue",
+    )
+
+
 class EscalationSpec(BaseModel):
-    """The escalation file: a default ladder and per-duty overrides."""
+    """The escalation file: a default ladder, per-duty overrides, and the ladder of an office's own work."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     default: LadderSpec
     duties: dict[str, LadderSpec] = Field(default_factory=dict)
+    own: LadderSpec = Field(default_factory=_default_own,
+                            description="For obligations owed by the coordinator or secretariat (Obligation.own)")
+
+    @field_validator("own")
+    @classmethod
+    def _own_is_not_supervision(cls, own: LadderSpec) -> LadderSpec:
+        problems = own_ladder_problems([(s.stage, s.audience) for s in own.stages])
+        if problems:
+            raise ValueError("; ".join(problems))
+        return own
 
     def for_duty(self, code: str) -> LadderSpec:
         return self.duties.get(code, self.default)
+
+    def for_obligation(self, code: str, own: bool) -> LadderSpec:
+        """The ladder an obligation of duty ``code`` follows: the own ladder for an office's own work."""
+        return self.own if own else self.for_duty(code)
 
 
 def load_escalation(path: Path) -> EscalationSpec:
@@ -147,7 +177,7 @@ def step_at(ladder: LadderSpec, d: int) -> Step | None:
     n = (d - s.offset) // ladder.repeat_every
     offset = s.offset + n * ladder.repeat_every
     stage = Stage.REPEAT if n > 0 else s.stage
-    template = Stage.REPEAT.value if n > 0 else s.resolved_template
+    template = (ladder.repeat_template or Stage.REPEAT.value) if n > 0 else s.resolved_template
     return Step(current, stage, s.resolved_level, offset, tuple(s.audience), template,
                 offset + ladder.repeat_every)
 

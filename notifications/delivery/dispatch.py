@@ -122,10 +122,13 @@ def quoted_title(title: str) -> str:
 
 
 def _ladder_step(
-    escalation: EscalationSpec, duty_code: str, offset: int
+    escalation: EscalationSpec, duty_code: str, offset: int, own: bool = False
 ) -> tuple[str | None, str | None, int | None]:
-    """For the step at ``offset``: its template, and the next step's stage and offset (None after the last)."""
-    ladder = escalation.for_duty(duty_code)
+    """For the step at ``offset``: its template, and the next step's stage and offset (None after the last).
+
+    ``own``: the obligation is the office's own work and follows the own ladder (the sweep's choice too).
+    """
+    ladder = escalation.for_obligation(duty_code, own)
     step = step_at(ladder, offset)
     if step is None:
         return None, None, None
@@ -147,7 +150,8 @@ def build_jobs(
     ob_ids = {r.obligation_id for r in rows if r.obligation_id is not None}
     obs = {o.id: o for o in session.exec(select(Obligation).where(col(Obligation.id).in_(ob_ids)))}
     duties = {d.id: d for d in session.exec(select(Duty).where(col(Duty.id).in_({o.duty_id for o in obs.values()})))}
-    units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_({o.unit_id for o in obs.values()})))}
+    unit_ids = {o.unit_id for o in obs.values()} | {d.owner_id for d in duties.values()}
+    units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))}
     plans = {p.id: p for p in session.exec(select(Plan).where(col(Plan.id).in_({o.plan_id for o in obs.values()})))}
     today = to_local(now).date()
     out: list[tuple[Outbox, Job | str]] = []
@@ -165,6 +169,12 @@ def build_jobs(
     return out
 
 
+def owner_name(duty: Duty, units: dict[Any, Unit]) -> str:
+    """The name of the unit a duty belongs to (the issuer, for the inspection), or "" when not loaded."""
+    owner = units.get(duty.owner_id)
+    return owner.name if owner is not None else ""
+
+
 def _message(
     row: Outbox, ob: Obligation | None, duties: dict[Any, Duty], units: dict[Any, Unit], plans: dict[Any, Plan],
     cal: WorkingCalendar, escalation: EscalationSpec, today: dt.date,
@@ -178,7 +188,7 @@ def _message(
     else:
         duty, unit, plan = duties[ob.duty_id], units[ob.unit_id], plans[ob.plan_id]
         offset = int(row.stage_key.split("@", 1)[1])
-        template, next_stage, next_offset = _ladder_step(escalation, duty.code, offset)
+        template, next_stage, next_offset = _ladder_step(escalation, duty.code, offset, bool(ob.own))
         due = Due(nominal=ob.nominal_due_on, effective=ob.due_on, policy=HolidayPolicy(ob.holiday_policy),
                   rule=ob.holiday_rule)
         ctx = MessageContext(
@@ -191,11 +201,14 @@ def _message(
             working_days_left=cal.working_days_between(today, ob.due_on),
             next_stage=next_stage,
             next_on=cal.add_working_days(ob.due_on, next_offset) if next_offset is not None else None,
+            own=bool(ob.own), schedule_default=bool((duty.schedule or {}).get("default", False)),
+            duty_owner=owner_name(duty, units),
         )
         message = render(ctx, template=template)
         meta = {"obligation": ob.id, "duty": duty.kind.value, "duty_code": duty.code, "unit": unit.name,
                 "due_on": ob.due_on.isoformat(), "nominal_due_on": ob.nominal_due_on.isoformat(),
-                "stage_key": row.stage_key, "holiday_rule": ob.holiday_rule}
+                "stage_key": row.stage_key, "holiday_rule": ob.holiday_rule, "own": bool(ob.own),
+                "schedule_default": ctx.schedule_default}
     return message, meta
 
 

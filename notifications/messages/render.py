@@ -1,6 +1,8 @@
 """Render duban's Chinese messages from Jinja2 templates in ``notifications/messages/templates/``.
 
-One template per ladder stage (``reminder``, ``urge``, ``notice``, ``escalate``, ``repeat``). A template
+One template per ladder stage (``reminder``, ``urge``, ``notice``, ``escalate``, ``repeat``), and the two of
+an office's own work (``work_reminder``: a 工作提示 to the office; ``work_overdue``: the leader told, in
+neutral words, that it is not done — :mod:`models.rules.authority`), named by the own ladder. A template
 sets its title with ``{% set title %}...{% endset %}`` and its output is the body, so title and body
 live in one file. All user-facing Chinese text, dates included, lives in the templates
 (``_macros.j2`` holds the shared wording); this module only feeds them plain values.
@@ -52,6 +54,10 @@ class MessageContext:
         working_days_left: working days to ``due_on``; negative when overdue.
         next_stage: the stage that follows if still not done, or None after the last one.
         next_on: when ``next_stage`` happens, or None.
+        own: the obligation is the supervising office's own work (coordinator or secretariat).
+        schedule_default: the duty's date is the office's 工作安排 (``default: true`` in the plan file),
+            not set by the notice: messages say "工作安排时间", never "文件规定时间".
+        duty_owner: the unit the duty belongs to in the plan (the issuer, for the inspection), or "".
     """
 
     stage: str
@@ -71,6 +77,9 @@ class MessageContext:
     working_days_left: int
     next_stage: str | None
     next_on: date | None
+    own: bool = False
+    schedule_default: bool = False
+    duty_owner: str = ""
 
 
 @dataclass(frozen=True)

@@ -70,17 +70,22 @@ class TestSweep:
         assert keys == [("reminder@-5", "unit-zhenlong+role-handler")]
 
     def test_matches_the_pure_ladder_day_by_day(self, seeded: sa.Engine) -> None:
-        """Sweeping every working day enqueues exactly the steps step_at() says, each once."""
-        obs = rows(seeded, "SELECT o.id, o.due_on, d.code FROM obligation o JOIN duty d ON d.id = o.duty_id "
+        """Sweeping every working day enqueues exactly the steps step_at() says, each once.
+
+        The localities' reports follow the default ladder, the coordinator's own split the own ladder.
+        """
+        obs = rows(seeded, "SELECT o.id, o.due_on, d.code, o.own FROM obligation o JOIN duty d ON d.id = o.duty_id "
                            "WHERE d.code IN ('progress-report', 'decomposition') AND o.due_on < '2016-08-01'")
+        assert {(str(code), bool(own)) for _o, _d, code, own in obs} == {("progress-report", False),
+                                                                         ("decomposition", True)}
         expected: dict[int, set[str]] = defaultdict(set)
         day = dt.date(2015, 11, 2)
         while day <= dt.date(2016, 7, 29):
             if CAL.is_working_day(day):
                 run_sweep(seeded, at(day))
-                for oid, due, _code in obs:
+                for oid, due, code, own in obs:
                     due_d = due if isinstance(due, dt.date) else dt.date.fromisoformat(str(due))
-                    step = step_at(ESC.default, CAL.working_days_between(due_d, day))
+                    step = step_at(ESC.for_obligation(str(code), bool(own)), CAL.working_days_between(due_d, day))
                     if step is not None:
                         expected[int(str(oid))].add(step.key)
             day += dt.timedelta(days=1)

@@ -49,7 +49,8 @@ def test_render_every_stage_and_role_says_what_when_who_and_next(stage: str, rol
     assert "2016年上半年工作进展情况报送" in text  # what is due: period + duty
     assert "截止时间：2016年6月6日(星期一)" in message.body  # the effective date
     assert "文件规定时间：2016年6月5日(星期日)" in message.body  # the nominal date
-    assert HOLIDAY_NOTE in message.body
+    assert HOLIDAY_NOTE.replace(",", "，") in message.body  # the calendar's sentence, in Chinese punctuation
+    assert "," not in message.body
     assert "市科工商务局" in message.body  # who is chasing
     assert next_words in message.body
     assert "《信宜市推进供给侧结构性改革实施方案》(信府办〔2016〕12号)" in message.body
@@ -118,7 +119,7 @@ def test_render_chinese_dates(day: date, text: str) -> None:
     [
         ("decomposition", "分解方案"),
         ("joint_meeting", "联席会议"),
-        ("inspection", "自查材料"),
+        ("inspection", "组织开展专项督查"),
         ("something_new", "请按要求抓紧办理"),
     ],
 )
@@ -195,3 +196,61 @@ def test_render_failure_report_without_a_contact() -> None:
 
 def test_truncation_marker() -> None:
     assert truncation_marker() == "…(内容过长已截断)"
+
+
+# An office's own work (models.rules.authority) and honest dates.
+OWN_MEETING = {"duty_kind": "joint_meeting", "duty_title": "部门间联席会议", "unit_name": "市科工商务局",
+               "period": "2016年第2季度", "own": True, "schedule_default": True, "duty_owner": "市科工商务局"}
+
+
+def test_work_reminder_tells_the_convener_to_convene_and_file_minutes() -> None:
+    message = render(context(**OWN_MEETING, next_stage="reminder"), template="work_reminder")
+    assert message.title.startswith("【工作提示】2016年第2季度部门间联席会议")
+    assert message.body.startswith("市科工商务局：")
+    assert "请按计划召开联席会议，会后及时形成会议纪要" in message.body
+    assert "2016年6月7日(星期二)将再次提示" in message.body
+    for word in ("参加联席会议", "催办", "督办", "督促", "抄送", "温馨"):
+        assert word not in message.title + message.body, word
+
+
+def test_work_reminder_for_the_issuers_inspection_names_whose_work_it_is() -> None:
+    ctx = context(duty_kind="inspection", duty_title="专项督查并通报", unit_name="市科工商务局", own=True,
+                  schedule_default=True, duty_owner="信宜市人民政府", next_stage="escalate")
+    message = render(ctx, template="work_reminder")
+    assert "请组织开展专项督查并起草通报" in message.body
+    assert "此项为信宜市人民政府工作事项，由市科工商务局承办" in message.body
+    assert "如2016年6月7日(星期二)前仍未完成，将报告市政府分管领导" in message.body
+    assert "迎检" not in message.body
+
+
+def test_work_reminder_for_the_split() -> None:
+    ctx = context(duty_kind="decomposition", duty_title="年度目标任务分解", unit_name="市科工商务局", own=True)
+    assert "请按时完成年度目标任务分解" in render(ctx, template="work_reminder").body
+
+
+@pytest.mark.parametrize(("stage", "still"), [("escalate", "尚未完成"), ("repeat", "仍未完成")])
+def test_work_overdue_tells_the_leader_in_neutral_words(stage: str, still: str) -> None:
+    ctx = context(**OWN_MEETING, stage=stage, role="leader", level=3, working_days_left=-3, next_stage="repeat")
+    message = render(ctx, template="work_overdue")
+    assert message.title == f"【提请关注】市科工商务局承办的2016年第2季度部门间联席会议{still}"
+    assert message.body.startswith("市政府分管领导：")
+    assert "由市科工商务局承办" in message.body and "提请关注" in message.body and "已逾期3个工作日" in message.body
+    for word in ("督促", "督办", "催办", "抄送", "尊敬"):
+        assert word not in message.title + message.body, word
+
+
+@pytest.mark.parametrize("template", ["reminder", "urge", "notice", "escalate", "repeat", "work_reminder",
+                                      "work_overdue"])
+def test_a_default_date_is_a_work_arrangement_never_the_notices(template: str) -> None:
+    stage = {"work_reminder": "reminder", "work_overdue": "escalate"}.get(template, template)
+    message = render(context(stage=stage, schedule_default=True), template=template)
+    assert "文件规定" not in message.body
+    assert "工作安排时间：2016年6月5日(星期日)（实施方案未规定具体时间，此为工作安排）" in message.body
+    assert HOLIDAY_NOTE.replace(",", "，") in message.body
+
+
+def test_a_default_date_that_did_not_move_still_says_it_is_a_work_arrangement() -> None:
+    day = date(2016, 6, 6)
+    message = render(context(due_on=day, nominal_due_on=day, holiday_note="", schedule_default=True))
+    assert "工作安排时间：2016年6月6日(星期一)（实施方案未规定具体时间，此为工作安排）" in message.body
+    assert "文件规定" not in message.body
