@@ -38,9 +38,13 @@ BLOCKED_SWEEP = ("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = :db AND 
 
 
 def _fill(engine: sa.Engine, n: int) -> None:
-    """``n`` more open obligations like the seed plan's 2016-06-05 progress reports, cycling over its units."""
+    """``n`` more open obligations like the seed plan's 2016-06-05 progress reports, cycling over its localities.
+
+    Localities, who owe the reports: an obligation of the issuer would be waived, and one of the coordinator
+    marked its own work, by the generation each sweep pass runs first (models.rules.authority).
+    """
     with engine.begin() as conn:
-        units = conn.execute(sa.text("SELECT COUNT(*) FROM unit")).scalar_one()
+        units = conn.execute(sa.text("SELECT COUNT(*) FROM unit WHERE kind IN ('town', 'subdistrict')")).scalar_one()
         conn.execute(sa.text("""
 INSERT INTO obligation (plan_id, duty_id, unit_id, period, nominal_due_on, due_on, holiday_policy, holiday_rule,
     calendar_source, due_wd, status, light, level, stage_seq, next_wd, created_at, updated_at)
@@ -48,7 +52,8 @@ SELECT o.plan_id, o.duty_id, u.id, 'drill-' || s.i, o.nominal_due_on, o.due_on, 
        o.calendar_source, o.due_wd, o.status, o.light, o.level, o.stage_seq, o.next_wd, o.created_at, o.updated_at
 FROM generate_series(0, :n - 1) AS s(i)
 CROSS JOIN (SELECT * FROM obligation WHERE period = '2016-06-05' ORDER BY id LIMIT 1) o
-JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS rn FROM unit) u ON u.rn = s.i % :units
+JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS rn FROM unit WHERE kind IN ('town', 'subdistrict')) u
+  ON u.rn = s.i % :units
 """), {"n": n, "units": units})
         conn.execute(sa.text("ANALYZE"))
 
