@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from models.engine.workdays import day_index, ensure_years
 from models.enums import DutyKind, EventKind, HolidayPolicy, ObligationStatus, OutboxStatus, Responsible, SystemStage
+from models.rules.authority import is_own
 from models.rules.calendar import WorkingCalendar
 from models.rules.ladder import EscalationSpec, first_offset
 from models.tables.engine import Obligation, ObligationEvent
@@ -58,6 +59,9 @@ def create_adhoc_obligation(
         Obligation.duty_id == duty.id, Obligation.unit_id == unit_id, Obligation.period == source)).first()
     if existing is not None:
         return existing
+    plan = session.get(Plan, duty.plan_id)
+    unit = session.get(Unit, unit_id)
+    own = plan is not None and unit is not None and is_own(plan, unit.name)
     due = cal.effective_due(nominal_due_on, duty.holiday_policy)
     ensure_years(session, cal, due.effective.year - 1, due.effective.year + 1)
     due_wd = day_index(session, due.effective)
@@ -65,8 +69,8 @@ def create_adhoc_obligation(
         plan_id=duty.plan_id, duty_id=duty.id or 0, unit_id=unit_id, period=source, nominal_due_on=nominal_due_on,
         due_on=due.effective, holiday_policy=due.policy.value, holiday_rule=due.rule,
         calendar_source=cal.year_info(due.effective.year).source.value, due_wd=due_wd,
-        next_wd=due_wd + first_offset(escalation.for_duty(duty.code)), created_at=now, updated_at=now,
-        title=title[:500], source=source[:64],
+        next_wd=due_wd + first_offset(escalation.for_obligation(duty.code, own)), own=own,
+        created_at=now, updated_at=now, title=title[:500], source=source[:64],
     )
     session.add(ob)
     session.flush()

@@ -45,6 +45,7 @@ STATUS_LABEL: dict[str, str] = {
 }
 KIND_LABEL: dict[str, str] = {
     UnitKind.DEPARTMENT: "部门", UnitKind.TOWN: "镇", UnitKind.SUBDISTRICT: "街道", UnitKind.OTHER: "其他",
+    UnitKind.VERTICAL: "驻地单位",
 }
 TABLE_COLUMNS = ("单位", "类别", "工作", "期次", "截止日期", "状态", "亮灯")
 # ---------------------------------------------------------------------------------------------------
