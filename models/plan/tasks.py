@@ -5,7 +5,7 @@ with each ``task_report`` duty (``responsible: item_leads``) replaced by one der
 the item's lead unit. A derived duty:
 
 * code ``<duty code>-<first 8 hex of sha1(item ref)>``: stable when items are reordered or retitled;
-* kind ``task_report``; title = the item's title; owner = the parent duty's owner (who receives the
+* kind ``task_report``; title = 报送“<the item's title>”落实情况; owner = the parent duty's owner (who receives the
   reports); responsible = members, members = [the item's lead]; cooperating = the item's cooperating units
   (told, may contribute); the parent's clause, text, frequency, schedule and holiday policy.
 
@@ -38,6 +38,10 @@ def derived_code(duty_code: str, item_ref: str) -> str:
     return f"{duty_code}-{hashlib.sha1(item_ref.encode()).hexdigest()[:8]}"
 
 
+# A derived duty's title is the item's title inside 报送“…”落实情况 (a duty title holds 200 characters).
+TITLE_ROOM = 190
+
+
 def is_expanded(duty: DutySpec) -> bool:
     """True for a duty that stands for one derived duty per item (a ``task_report`` owed by item leads)."""
     return duty.kind is DutyKind.TASK_REPORT and duty.responsible is Responsible.ITEM_LEADS
@@ -46,7 +50,8 @@ def is_expanded(duty: DutySpec) -> bool:
 def item_duty(duty: DutySpec, item: ItemSpec) -> DutySpec:
     """The derived duty of ``duty`` for ``item``: owed by its lead, its cooperating units told."""
     return DutySpec(
-        code=derived_code(duty.code, item.ref), kind=DutyKind.TASK_REPORT, clause=duty.clause, title=item.title,
+        code=derived_code(duty.code, item.ref), kind=DutyKind.TASK_REPORT, clause=duty.clause,
+        title=f"报送“{item.title[:TITLE_ROOM]}”落实情况",
         text=duty.text, owner=duty.owner, responsible=Responsible.MEMBERS, members=[item.lead],
         cooperating=list(item.cooperating), frequency=duty.frequency, schedule=duty.schedule,
         holiday_policy=duty.holiday_policy,

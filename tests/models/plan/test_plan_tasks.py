@@ -141,7 +141,7 @@ def test_each_item_gets_one_duty_owed_by_its_lead() -> None:
     duty = derived[8]
     assert duty.code == "tasks-" + hashlib.sha1("三(二)5".encode()).hexdigest()[:8]
     assert (duty.title, duty.owner, duty.responsible, duty.members) == (
-        item.title, "市科工商务局", Responsible.MEMBERS, ["市科工商务局"])
+        f"报送“{item.title}”落实情况", "市科工商务局", Responsible.MEMBERS, ["市科工商务局"])
     assert duty.cooperating == ["市统计局", "市政府金融工作局", "人民银行信宜市支行"]
     parent = spec.duties[-1]
     assert (duty.schedule, duty.frequency, duty.holiday_policy, duty.clause) == (
@@ -169,7 +169,7 @@ def test_expansion_is_stable_across_reorder_and_reload(engine: sa.Engine) -> Non
         after = {d.code: (d.id, d.item_id) for d in session.exec(select(Duty).where(col(Duty.item_id).is_not(None)))}
         assert read_plan(session=session).duties == _plan(data).duties
         retitled = session.exec(select(Duty).where(Duty.code == derived_code("tasks", "四(六)"))).one()
-        assert retitled.title == "强化工业人才支撑工作"
+        assert retitled.title == "报送“强化工业人才支撑工作”落实情况"
     gone = derived_code("tasks", dropped["ref"])
     assert set(after) == set(before) - {gone}
     assert all(after[c] == before[c] for c in after)  # same ids, same items
