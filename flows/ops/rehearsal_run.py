@@ -179,8 +179,11 @@ class Rehearsal:
 
     def _plan_reports(self, duty: DutySpec) -> None:
         for period, nominal in duty_periods(self.plan, duty, self.ctx.cal):
+            due = self._due(nominal, duty)
+            if due < self.start:
+                continue  # before the rehearsal: its story is not rehearsed
             opens = max(nominal - dt.timedelta(days=REPORT_WINDOW_DAYS), self.start)
-            self._at(opens, partial(self._open_window, period=period, due_on=self._due(nominal, duty)), morning=True)
+            self._at(opens, partial(self._open_window, period=period, due_on=due), morning=True)
 
     def _open_window(self, now: dt.datetime, period: str, due_on: dt.date) -> None:
         generate(self.ctx, now)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sys
+import types
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -144,3 +146,56 @@ def test_pinned_office_files_are_byte_identical(tmp_path: Path) -> None:
         assert {i.date_time for i in z.infolist()} == {(2016, 6, 20, 9, 15, 0)}
         assert "2016-06-20T01:15:00Z" in z.read("docProps/core.xml").decode()
     assert Document(str(paths[0])).paragraphs[0].text == "关于2016年上半年专项督查结果的通报"
+
+
+# --- the task-report step, with a stand-in for flows.ops.tasks (another helper's module) ------------------
+
+TASK_DUTY = """  - code: task-report
+    kind: task_report
+    clause: 五(三)
+    title: 报送任务落实情况
+    owner: 市科工商务局
+    responsible: item_leads
+    frequency: semiannual
+    schedule:
+      default: true
+      dates: ["06-05", "12-05"]
+      from: 2015-12-01
+      until: 2017-12-31
+    holiday_policy: roll_forward
+"""
+
+
+def test_task_reports_and_close_out_reviews_go_through_flows_ops_tasks(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.ops.simulate import Rehearse, simulate
+    from models.plan.file import load_plan_file
+
+    seed_plan = (ROOT / "config" / "plans" / "xinyi-2015-2017.yaml").read_text(encoding="utf-8")
+    at = seed_plan.index("  - code: inspection\n")
+    plan_path = tmp_path / "plan.yaml"
+    plan_path.write_text(seed_plan[:at] + TASK_DUTY + seed_plan[at:], encoding="utf-8")
+    items = load_plan_file(plan_path).items
+    calls: list[tuple[str, dict[str, object]]] = []
+    fake = types.ModuleType("flows.ops.tasks")
+    fake.submit_task_report = lambda ctx, now, **kw: calls.append(("submit", {**kw, "day": now.date()}))  # type: ignore[attr-defined]
+    fake.review_task_report = lambda ctx, now, **kw: calls.append(("review", {**kw, "day": now.date()}))  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "flows.ops.tasks", fake)
+
+    result = simulate(start=dt.date(2017, 11, 1), end=dt.date(2017, 12, 31), jsonl=tmp_path / "m.jsonl",
+                      plan=plan_path, progress=False, rehearse=Rehearse(mix=MIX, seed=1))
+
+    submits = [kw for kind, kw in calls if kind == "submit"]
+    reviews = [kw for kind, kw in calls if kind == "review"]
+    assert result.rehearsal is not None and result.rehearsal.task_reports_wired
+    assert {kw["period"] for kw in submits} == {"2017-12-05"}
+    assert {(kw["unit"], kw["item_ref"]) for kw in submits} <= {(i.lead, i.ref) for i in items}
+    assert 0.6 * len(items) < len({kw["item_ref"] for kw in submits}) < len(items)  # the missing never report
+    completed = [kw for kw in submits if kw["status"] == TaskStatus.COMPLETED.value]
+    assert completed and reviews and all(kw["source"] == "rehearsal" for kw in submits)
+    returned = [kw for kw in reviews if not kw["approve"]]
+    assert all(kw["reason"] for kw in returned) and all(kw["reason"] == "" for kw in reviews if kw["approve"])
+    approved = {kw["item_ref"] for kw in reviews if kw["approve"]}
+    assert approved == {kw["item_ref"] for kw in completed}  # returned ones come back with more and pass
+    assert result.rehearsal.close_outs_approved == len(approved)
+    assert result.rehearsal.close_outs_returned == len(returned)
