@@ -231,7 +231,7 @@ class Rehearsal:
         if not drafts:
             return
         split = {d.code: dict(d.split) for d in drafts}
-        reason = "按草案下达。" if split_problems(localities, drafts, split, "") else ""
+        reason = R.SPLIT_REASON if split_problems(localities, drafts, split, "") else ""
         approve_split(self.ctx, now, year, drafts, split, reason)
         self.summary.splits_approved.append(year)
 
@@ -246,7 +246,7 @@ class Rehearsal:
             self._at(convene, partial(self._convene, held=held, members=list(duty.members)), morning=True)
 
     def _convene(self, now: dt.datetime, held: dt.date, members: list[str]) -> None:
-        result = convene_meeting(self.ctx, now, local_datetime(held, MEETING_TIME), "市政府常务会议室")
+        result = convene_meeting(self.ctx, now, local_datetime(held, MEETING_TIME), R.MEETING_PLACE)
         self.summary.meetings_convened += 1
         self._at(held, partial(self._minutes, meeting_id=result["meeting_id"], held=held, members=members))
 
@@ -254,9 +254,8 @@ class Rehearsal:
         due = self.ctx.cal.add_working_days(held, ACTION_ITEM_WORKING_DAYS)
         items = [ActionItem(title=title, owner=owner, due_on=due)
                  for title, owner in R.action_items(self.seed, held, members)]
-        decisions = "听取各成员单位工作进展情况汇报，研究部署下一阶段工作。"
         result = record_meeting(self.ctx, now, meeting_id=meeting_id, attendance=[self.plan.coordinator, *members],
-                                decisions=decisions, action_items=items)
+                                decisions=R.MEETING_DECISIONS, action_items=items)
         self.summary.meetings_minuted += 1
         for n, (item, created) in enumerate(zip(items, result["action_items"], strict=True), 1):
             self.summary.action_items += 1
