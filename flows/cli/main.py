@@ -133,15 +133,34 @@ def simulate(
     jsonl: Path = typer.Option(..., "--jsonl", help="Write one JSON object per message per recipient here."),
     db: str | None = typer.Option(None, "--db", help="An empty database URL (default: a temporary SQLite file)."),
     plan: Path | None = typer.Option(None, "--plan", help="The plan file (default: DUBAN_PLAN, the seed)."),
+    behaviour: str | None = typer.Option(
+        None, "--behaviour", help="Rehearse: how units act, e.g. on-time=0.6,late=0.2,missing=0.2 (shares add up "
+        "to 1); the duty flows run as scheduled. Without it nobody submits anything."),
+    seed: int = typer.Option(1, "--seed", help="The rehearsal's seed: the same seed gives the same output."),
+    exports: Path | None = typer.Option(
+        None, "--exports", help="Rehearsal only: write every circular, ranking and status board here, with index.csv."),
 ) -> None:
-    """Run the real sweep and dispatcher day by day on a simulated clock, with nobody submitting anything."""
+    """Run the real sweep and dispatcher day by day on a simulated clock; with --behaviour, rehearse the duty
+    flows too (reports, the target split, meetings, inspections and their circulars)."""
+    from flows.ops.rehearsal import parse_behaviour
+    from flows.ops.simulate import Rehearse
     from flows.ops.simulate import simulate as run
 
     first, last = _parse_day(start, "--start"), _parse_day(end, "--end")
-    res = run(start=first, end=last, jsonl=jsonl, db_url=db, plan=plan, progress=sys.stderr.isatty())
+    if behaviour is None and exports is not None:
+        raise DubanError("--exports needs --behaviour: without it no inspection runs and nothing is issued")
+    rehearse = None if behaviour is None else Rehearse(mix=parse_behaviour(behaviour), seed=seed, exports=exports)
+    res = run(start=first, end=last, jsonl=jsonl, db_url=db, plan=plan, progress=sys.stderr.isatty(),
+              rehearse=rehearse)
     stages = ", ".join(f"{k} {v}" for k, v in sorted(res.by_stage.items()))
     typer.echo(f"simulated {first} → {last}: {res.days} days, {res.obligations} obligations, "
                f"{res.messages} messages ({stages}) → {jsonl}")
+    if res.rehearsal is not None:
+        typer.echo(f"rehearsal ({rehearse.mix.spec() if rehearse else ''}, seed {seed}):")
+        for line in res.rehearsal.lines():
+            typer.echo(f"  {line}")
+        if exports is not None:
+            typer.echo(f"  → {exports}")
     for notice in res.calendar_notices:
         say("note", notice)
 
