@@ -221,10 +221,12 @@ def _task_reports(*, session: Session, plan_id: int, since: dt.date, until: dt.d
 
 def _locality_lines(*, session: Session, plan_id: int, year: int) -> dict[str, list[_Line]]:
     """Unit name → its allocated targets of ``year`` on locality-scope indicators (city and park ones never)."""
-    comparators = dict(session.execute(
+    comparators: dict[str, str] = {}
+    for code, comparator in session.execute(
         sa.select(col(Indicator.code), col(Target.comparator)).select_from(Target)
         .join(Indicator, col(Indicator.id) == col(Target.indicator_id))
-        .where(col(Indicator.plan_id) == plan_id, col(Target.year) <= year).order_by(col(Target.year))))
+        .where(col(Indicator.plan_id) == plan_id, col(Target.year) <= year).order_by(col(Target.year))):
+        comparators[str(code)] = str(comparator)  # the latest year's comparator wins
     query = (sa.select(col(Unit.name), col(Indicator.code), col(Indicator.name), col(Indicator.local_name),
                        col(Indicator.aggregation), col(Allocation.value))
              .select_from(Allocation).join(Indicator, col(Indicator.id) == col(Allocation.indicator_id))

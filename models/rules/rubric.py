@@ -134,8 +134,13 @@ RUBRIC = Rubric()
 
 
 def _first_problem(exc: ValidationError) -> str:
-    first, *rest = format_validation_error(exc, value_label="got", dotted_indexes=True)
-    return first + (f" (and {len(rest)} more)" if rest else "")
+    """The first problem, naming its field (a rule across fields names them in its own words)."""
+    errors = exc.errors()
+    if not errors[0]["loc"]:
+        first = str(errors[0]["msg"]).removeprefix("Value error, ")
+    else:
+        first = format_validation_error(exc, value_label="got", dotted_indexes=True)[0]
+    return first + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
 
 
 def load_rubric(path: Path) -> Rubric:
