@@ -32,7 +32,7 @@ from models.rules.scoring import (
 )
 from models.tables.duties import Allocation, Inspection, TaskReport
 from models.tables.engine import Obligation
-from models.tables.plan import Duty, Indicator, Target, Unit
+from models.tables.plan import Duty, Indicator, Plan, Target, Unit
 
 
 def inspection_source(inspection_id: int) -> str:
@@ -123,7 +123,7 @@ def unit_facts(
     What was due from a unit in the period: its progress-report obligation of ``period`` (localities), its
     task-report obligations (per-item ``task_report`` duties) due after the previous report period and on or
     before ``period``, and meeting action items due in that window up to ``as_of``. Waived obligations are
-    not due. A locality's progress is measured on the locality-scope indicators allocated to it, at the pace
+    not due. The plan's issuer and leader are not among the units (they inspect). A locality's progress is measured on the locality-scope indicators allocated to it, at the pace
     of the report node ``period``.
     """
     node = dt.date.fromisoformat(period)
@@ -134,7 +134,11 @@ def unit_facts(
     actions = _action_items_due(session=session, plan_id=plan_id, since=since, as_of=as_of)
     red = _open_red(session=session, plan_id=plan_id)
     out = []
+    plan = session.get(Plan, plan_id)
+    top = {plan.issuer, plan.leader} if plan is not None else set()
     for u in plan_units(session=session, plan_id=plan_id):
+        if u.name in top:
+            continue  # the issuer and the leader inspect; they are not inspected
         report = progress_due.get(u.name)
         tasks = tasks_due.get(u.name, [])
         dues = ([_Due(report.due_on, report.first_submitted_at)] if report is not None else []) + tasks

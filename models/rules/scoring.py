@@ -305,9 +305,10 @@ def rank_key(total: float, facts: UnitFacts) -> tuple[float, int, str, float]:
 
 
 def display_order(scores: Iterable[Score]) -> list[Score]:
-    """Scores in the circular's order: by group (rule 2), then rank, then unit name."""
+    """Scores in the circular's order: by group (rule 2), then rank, then unit name; unranked units keep the
+    order given (the plan's)."""
     return sorted(scores, key=lambda s: (GROUPS.index(s.group) if s.group in GROUPS else len(GROUPS),
-                                         s.rank or 0, s.unit))
+                                         s.rank or 0, s.unit if s.rank is not None else ""))
 
 
 def score_units(
