@@ -123,7 +123,8 @@ def unit_facts(
     What was due from a unit in the period: its progress-report obligation of ``period`` (localities), its
     task-report obligations (per-item ``task_report`` duties) due after the previous report period and on or
     before ``period``, and meeting action items due in that window up to ``as_of``. Waived obligations are
-    not due. The plan's issuer and leader are not among the units (they inspect). A locality's progress is measured on the locality-scope indicators allocated to it, at the pace
+    not due. The plan's issuer and leader are not among the units (they inspect). A locality's progress is
+    measured on the locality-scope indicators allocated to it, at the pace
     of the report node ``period``.
     """
     node = dt.date.fromisoformat(period)

@@ -91,7 +91,8 @@ def section(text: str, heading: str) -> str:
 
 
 def table_rows(text: str) -> list[list[str]]:
-    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in text.splitlines() if line.startswith("| ")]
+    lines = [line for line in text.splitlines() if line.startswith("| ")]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
     return [row for row in rows if row[0] not in ("排名", ":-:")]  # without each table's header and rule
 
 
@@ -131,7 +132,8 @@ class TestCircularMarkdown:
         praise = section(markdown(scores), "三、表扬")
         green = [s for s in scores if s.light == "green"]
         assert len(green) == 19
-        assert praise.index("镇（街道）：镇隆镇（第1名）、水口镇（第2名）") < praise.index("市直部门：市科工商务局（第1名）")
+        towns_first = praise.index("镇（街道）：镇隆镇（第1名）、水口镇（第2名）")
+        assert towns_first < praise.index("市直部门：市科工商务局（第1名）")
         for s in scores:
             assert (s.unit in praise) == (s.light == "green"), s.unit
 
@@ -164,7 +166,8 @@ class TestCircularMarkdown:
     def test_the_rubric_is_quoted_with_the_pace_and_the_tie_rule(self) -> None:
         text = markdown(city_scores(), period_node=date(2016, 6, 5))
         rubric = next(line for line in text.splitlines() if line.startswith("评分办法："))
-        for words in ("按时报送40分", "逾期报送按50%计分，未报送不得分", "累计类指标对照序时进度", "比率类指标对照目标值",
+        for words in ("按时报送40分", "逾期报送按50%计分，未报送不得分", "累计类指标对照序时进度",
+                      "比率类指标对照目标值",
                       "序时进度按报告节点前已过完整月份数除以12计算，本期为5/12，即41.7%", "督办事项按期办结20分",
                       "低于序时进度30个百分点以上的亮红灯", "本期无督查任务的单位不评分、不排名",
                       "得分相同的，依次按按时报送份数多、报送完成时间早、进度完成比例高排列，仍相同的并列同一名次。"):
@@ -185,7 +188,8 @@ class TestCircularMarkdown:
         assert north
         for words in ("逾期报送材料1份", "督办事项2项中有2项未按期办结", "低于60分"):
             assert words in north.group(0)
-        assert "以下2个单位亮黄灯：思贺镇（尚有1项红灯事项未销号）；市统计局（督办事项2项中有1项未按期办结）" in problems
+        assert ("以下2个单位亮黄灯：思贺镇（尚有1项红灯事项未销号）；"
+                "市统计局（督办事项2项中有1项未按期办结）") in problems
         assert "未报送材料的单位：金垌镇（未报送1份）" in problems
         assert "逾期报送材料的单位：北界镇（逾期1份）" in problems
 
@@ -268,7 +272,7 @@ class TestCircularTable:
         assert [row["单位"] for row in rows] == [s.unit for s in scores]
         assert {row["类别"] for row in rows} == {"镇", "街道", "市直部门"}
         first = rows[0]
-        assert first["分组"] == "镇（街道）" and first["排名"] == 1 and first["得分"] == 98.0 and first["亮灯"] == "绿灯"
+        assert (first["分组"], first["排名"], first["得分"], first["亮灯"]) == ("镇（街道）", 1, 98.0, "绿灯")
         assert (first["报送"], first["进度"], first["督办事项"], first["红灯扣分"]) == (40.0, 38.0, 20.0, 0.0)
 
     @pytest.mark.parametrize(
