@@ -237,7 +237,9 @@ def test_inspection_ranks_circulates_and_rectifies_once(seeded: str) -> None:
     assert first["rectifications"] == first["red"] >= 17  # the 17 localities that never reported
     assert q("SELECT COUNT(*) FROM obligation o JOIN duty d ON d.id = o.duty_id WHERE d.kind = 'rectification'") == [
         (first["red"],)]
-    assert q("SELECT COUNT(*) FROM outbox WHERE stage_key LIKE 'result@inspection:%'") == [(36,)]
+    # Only the 20 localities had something due (their report): departments with nothing due get no result.
+    assert q("SELECT COUNT(*) FROM outbox WHERE stage_key LIKE 'result@inspection:%'") == [(20,)]
+    assert {r["亮灯"] for r in ranking if r["单位"] == "市发改局"} == {"本期无督查任务"}
     closed = q("SELECT o.period, o.status FROM obligation o JOIN duty d ON d.id = o.duty_id "
                "WHERE d.kind = 'inspection' AND o.status <> 'open'")
     assert closed == [("2016-06-05", "closed")]  # the inspection that follows the 2016-06-05 reports
