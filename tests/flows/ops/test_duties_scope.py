@@ -27,6 +27,8 @@ def _loaded_with_scopes() -> None:
         s.execute(sa.text("UPDATE indicator SET scope = 'park' WHERE code = 'park-fixed-investment'"))
         s.execute(sa.text("UPDATE indicator SET scope = 'city' WHERE code = 'rd-spending-ratio'"))
         s.execute(sa.text("UPDATE indicator SET local_name = '工业投资' WHERE code = 'industrial-investment'"))
+        s.execute(sa.text("DELETE FROM target WHERE year = 2016 AND indicator_id = "
+                          "(SELECT id FROM indicator WHERE code = 'industrial-investment')"))
         s.execute(sa.text(
             "INSERT INTO target (indicator_id, year, value, comparator, carried_from) "
             "SELECT id, 2016, 105, '>=', 2015 FROM indicator WHERE code = 'industrial-investment'"))
