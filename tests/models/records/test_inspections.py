@@ -139,6 +139,8 @@ def _seed_facts(engine: sa.Engine, plan_id: int) -> None:
         s.execute(sa.update(Indicator.__table__)  # type: ignore[attr-defined]
                   .where(Indicator.__table__.c.code == "industrial-investment")  # type: ignore[attr-defined]
                   .values(local_name="工业投资"))
+        # Departments owe nothing here (the plan file's task-report obligations, where it has them, set aside).
+        s.execute(sa.text("DELETE FROM obligation WHERE duty_id IN (SELECT id FROM duty WHERE kind = 'task_report')"))
         save_allocations(session=s, plan_id=plan_id, year=2016,
                          split={"industrial-investment": {"镇隆镇": 10.0, "水口镇": 10.0},
                                 "park-fixed-investment": {"镇隆镇": 20.0}},
