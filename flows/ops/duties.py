@@ -17,7 +17,17 @@ from flows.ops.engine import EngineContext, generate
 from models.dates import to_local
 from models.db import session_scope
 from models.engine.adhoc import close_obligation, create_adhoc_obligation
-from models.enums import DutyKind, Frequency, HolidayPolicy, Light, ObligationStatus, Role, recipient_key
+from models.enums import (
+    Aggregation,
+    DutyKind,
+    Frequency,
+    HolidayPolicy,
+    IndicatorScope,
+    Light,
+    ObligationStatus,
+    Role,
+    recipient_key,
+)
 from models.plan.schema import LOCALITY_KINDS
 from models.plan.store import find_plan
 from models.records.meetings import ActionItem, agenda, create_meeting, record_minutes
@@ -36,7 +46,9 @@ from models.records.reports import (
 )
 from models.records.units import duty_members, plan_units, unit_named
 from models.rules.calendar import Due
-from models.rules.decomposition import basis_kind, draft_split, validate_split
+from models.rules.decomposition import basis_kind, draft_split, is_split, validate_split
+from models.rules.rubric import configured_rubric, pace_share
+from models.tables.plan import Indicator
 from notifications.delivery.dispatch import period_label, quoted_title
 from notifications.delivery.outbox import queue_info
 from notifications.documents.ics import meeting_ics
@@ -48,6 +60,17 @@ _LIGHT_ZH: dict[str, str] = {Light.RED: "红", Light.YELLOW: "黄", Light.BLUE: 
 
 def _fmt(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def carried_note(year: int, from_year: int) -> str:
+    """The flag of a target carried forward from an earlier year ("（沿用2015年目标）"), or ""."""
+    return f"（沿用{from_year}年目标）" if from_year != year else ""
+
+
+def local_label(indicator: Indicator, year: int, targets: dict[str, tuple[float, int]]) -> str:
+    """An indicator as a locality sees it: its locality-facing name, flagged when its target is carried forward."""
+    name = indicator.local_name or indicator.name
+    return name + (carried_note(year, targets[indicator.code][1]) if indicator.code in targets else "")
 
 
 # --- progress reports -------------------------------------------------------------------------------
@@ -73,7 +96,8 @@ def open_report_window(ctx: EngineContext, now: dt.datetime, period: str | None 
         year = int(period[:4])
         allocated = allocations(session=session, plan_id=pid, year=year)
         reported = latest_actuals(session=session, plan_id=pid, year=year)
-        inds = indicators(session=session, plan_id=pid)
+        targets = city_targets(session=session, plan_id=pid, year=year)
+        inds = [i for i in indicators(session=session, plan_id=pid) if is_split(i.scope)]
         obs = period_obligations(session=session, duty_id=duty.id or 0, period=period)
         queued = skipped = 0
         workbooks: list[tuple[str, Any, str, int | None]] = []
@@ -81,7 +105,7 @@ def open_report_window(ctx: EngineContext, now: dt.datetime, period: str | None 
             if ob.status != ObligationStatus.OPEN:
                 skipped += 1
                 continue
-            lines = [{"name": i.name, "unit": i.unit,
+            lines = [{"name": local_label(i, year, targets), "unit": i.unit,
                       "target": _fmt(allocated[i.code][unit.name]) if unit.name in allocated.get(i.code, {})
                       else "(待分解)",
                       "reported": _fmt(reported[i.code][unit.name]) if unit.name in reported.get(i.code, {})
@@ -124,10 +148,13 @@ def report_summary(ctx: EngineContext, period: str) -> list[dict[str, Any]]:
         plan = find_plan(None, session=session)
         pid = plan.id or 0
         year, nominal = int(period[:4]), dt.date.fromisoformat(period)
-        pace = (nominal - dt.date(year, 1, 1)).days / (dt.date(year, 12, 31) - dt.date(year, 1, 1)).days
-        allocated = allocations(session=session, plan_id=pid, year=year)
+        pace = pace_share(nominal, configured_rubric().pace_method)  # the inspection's own pace-to-date
+        inds = [i for i in indicators(session=session, plan_id=pid) if is_split(i.scope)]
+        names = {i.code: i.local_name or i.name for i in inds}
+        paced = {i.code for i in inds if i.aggregation == Aggregation.SUM}
+        allocated = {code: shares for code, shares in allocations(session=session, plan_id=pid, year=year).items()
+                     if code in names}
         rows = period_reports(session=session, plan_id=pid, period=period)
-        names = {i.code: i.name for i in indicators(session=session, plan_id=pid)}
     out = []
     for row in rows:
         due, sub = row.due_on, row.last_submitted_at
@@ -138,9 +165,10 @@ def report_summary(ctx: EngineContext, period: str) -> list[dict[str, Any]]:
             if not target:
                 continue
             done = row.actuals.get(code, 0.0) / target
-            gap = (pace - done) * 100
+            gap = ((pace if code in paced else 1.0) - done) * 100  # a rate against its target, never paced
             if gap > 10:
-                behind.append(f"{names.get(code, code)} 完成{done:.0%}，低于序时进度{gap:.0f}个百分点")
+                against = "序时进度" if code in paced else "目标值"
+                behind.append(f"{names.get(code, code)} 完成{done:.0%}，低于{against}{gap:.0f}个百分点")
         out.append({"单位": row.unit, "报送": "已报送" if sub else "未报送",
                     "报送时间": to_local(sub).strftime("%Y-%m-%d %H:%M") if sub else "—",
                     "按时": "是" if on_time else ("否" if sub else "—"), "截止日期": due.isoformat(),
@@ -153,7 +181,7 @@ def report_summary(ctx: EngineContext, period: str) -> list[dict[str, Any]]:
 
 @dataclass
 class DraftIndicator:
-    """One indicator's draft split."""
+    """One indicator's draft split; ``name`` is the locality-facing name, flagged when the target is carried."""
 
     code: str
     name: str
@@ -163,11 +191,14 @@ class DraftIndicator:
     from_year: int
     basis: str | None
     split: dict[str, float] = field(default_factory=dict)
+    carried: bool = False
 
 
 def decomposition_draft(ctx: EngineContext, year: int) -> tuple[list[str], list[DraftIndicator]]:
-    """The localities and, per indicator with a city target, the draft split (documented in
-    :mod:`models.rules.decomposition`: pro rata to last year's actuals, else last year's split, else even)."""
+    """The localities and, per locality-scope indicator with a city target, the draft split (documented in
+    :mod:`models.rules.decomposition`: pro rata to last year's actuals, else last year's split, else even).
+
+    City- and park-scope targets are not split (see :func:`city_context`)."""
     with session_scope(ctx.engine) as session:
         plan = find_plan(None, session=session)
         pid = plan.id or 0
@@ -178,16 +209,28 @@ def decomposition_draft(ctx: EngineContext, year: int) -> tuple[list[str], list[
         inds = indicators(session=session, plan_id=pid)
     drafts = []
     for ind in inds:
-        if ind.code not in targets:
+        if ind.code not in targets or not is_split(ind.scope):
             continue
         value, from_year = targets[ind.code]
         kind, basis = basis_kind(actuals.get(ind.code), previous.get(ind.code))
         decimals = 0 if ind.unit in ("家", "个", "项") else 2
         split = draft_split(city_value=value, aggregation=ind.aggregation.value, localities=localities,
                             basis=basis, decimals=decimals)
-        drafts.append(DraftIndicator(ind.code, ind.name, ind.unit, ind.aggregation.value, value, from_year, kind,
-                                     split))
+        drafts.append(DraftIndicator(ind.code, local_label(ind, year, targets), ind.unit, ind.aggregation.value,
+                                     value, from_year, kind, split, carried=from_year != year))
     return localities, drafts
+
+
+def city_context(ctx: EngineContext, year: int) -> list[dict[str, str]]:
+    """The year's city- and park-scope targets, shown beside a split as city-wide context (never a town's quota)."""
+    with session_scope(ctx.engine) as session:
+        plan = find_plan(None, session=session)
+        pid = plan.id or 0
+        targets = city_targets(session=session, plan_id=pid, year=year)
+        inds = [i for i in indicators(session=session, plan_id=pid) if not is_split(i.scope) and i.code in targets]
+    scope_words = {IndicatorScope.CITY: "全市", IndicatorScope.PARK: "产业园区"}
+    return [{"name": i.name + carried_note(year, targets[i.code][1]), "scope": scope_words.get(i.scope, ""),
+             "value": _fmt(targets[i.code][0]), "unit": i.unit} for i in inds]
 
 
 def split_problems(localities: list[str], drafts: list[DraftIndicator], split: dict[str, dict[str, float]],

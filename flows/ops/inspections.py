@@ -9,6 +9,7 @@ Running it twice for the same period changes nothing and sends nothing twice.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 from sqlmodel import Session
@@ -25,8 +26,9 @@ from models.records.inspections import (
     find_inspection,
     inspection_ordinal,
     inspection_source,
-    latest_inspection,
+    previous_inspection,
     record_inspection,
+    rectification_due_on,
     stored_ranks,
     stored_scores,
     unit_facts,
@@ -34,7 +36,8 @@ from models.records.inspections import (
 from models.records.obligations import latest_open_due, open_obligations
 from models.records.reports import find_duty, report_periods
 from models.records.units import plan_units
-from models.rules.scoring import score_units
+from models.rules.rubric import Rubric, configured_rubric
+from models.rules.scoring import GROUP_NO_TASK, RANKED_GROUPS, Score, score_units
 from models.tables.duties import Inspection
 from notifications.delivery.dispatch import period_label, quoted_title
 from notifications.delivery.outbox import queue_info
@@ -42,50 +45,37 @@ from notifications.messages.board import BoardCell, board_markdown, board_table
 from notifications.messages.circular import circular_markdown, circular_table, unit_result_message
 
 RECTIFY_WORKING_DAYS = 10
-
-
 def circular_number(session: Session, inspection: Inspection) -> str:
-    """The circular's own document number: <prefix>〔<year>〕<n>号, n counting the plan's inspections that year."""
-    year = to_local(inspection.run_at).year
-    return f"{get_settings().circular_prefix}〔{year}〕{inspection_ordinal(session=session, inspection=inspection)}号"
+    """The circular's own number: <prefix>〔<period year>〕<n>号, n counting the plan's inspections of that
+    period year in period order (2015-12 → 〔2015〕1号, 2016-06 → 〔2016〕1号, 2016-12 → 〔2016〕2号)."""
+    n = inspection_ordinal(session=session, inspection=inspection)
+    return f"{get_settings().circular_prefix}〔{inspection.period[:4]}〕{n}号"
 
 
 def run_inspection(ctx: EngineContext, now: dt.datetime, period: str) -> dict[str, Any]:
-    """Score, rank and circulate; notify every unit; open a rectification for each red unit (idempotent)."""
+    """Score, rank and circulate; tell every unit with something due its result; open a rectification for each
+    red unit of the ranked groups (idempotent: a second run for the same period returns the stored result).
+    """
     today = to_local(now).date()
+    rules = configured_rubric()
     with session_scope(ctx.engine) as session:
         plan = find_plan(None, session=session)
         pid = plan.id or 0
         existing = find_inspection(session=session, plan_id=pid, period=period)
         if existing is not None:
-            scores = stored_scores(existing)
-            return {"inspection_id": existing.id, "period": period, "new": False, "scores": scores,
+            return {"inspection_id": existing.id, "period": period, "new": False, "scores": stored_scores(existing),
                     "plan_title": plan.title, "doc_number": circular_number(session, existing),
-                    "issuer": plan.leader or plan.issuer,
-                    "issued_on": to_local(existing.run_at).date()}
-        previous = latest_inspection(session=session, plan_id=pid)
+                    "issuer": plan.leader or plan.issuer, "issued_on": to_local(existing.run_at).date(),
+                    "rubric": rules,
+                    "rectify_by": rectification_due_on(session=session, inspection_id=existing.id or 0)}
+        previous = previous_inspection(session=session, plan_id=pid, period=period)
         prev_ranks = stored_ranks(previous) if previous else None
-        scores = score_units(unit_facts(session=session, plan_id=pid, period=period, as_of=today), prev_ranks)
+        facts = unit_facts(session=session, plan_id=pid, period=period, as_of=today, rubric=rules)
+        scores = score_units(facts, prev_ranks, rubric=rules)
         inspection = record_inspection(session=session, plan_id=pid, period=period, as_of=today, run_at=now,
                                        scores=scores)
         rectify_by = ctx.cal.add_working_days(today, RECTIFY_WORKING_DAYS)
-        duty = ensure_system_duties(session=session, plan_id=pid)["rectification"]
-        units = {u.name: u for u in plan_units(session=session, plan_id=pid)}
-        label = period_label(dt.date.fromisoformat(period), Frequency.SEMIANNUAL)
-        rectifications = 0
-        for s in scores:
-            unit = units[s.unit]
-            if s.light == Light.RED:
-                create_adhoc_obligation(session=session, duty=duty, unit_id=unit.id or 0,
-                                        title=f"{label}专项督查整改", nominal_due_on=rectify_by,
-                                        source=inspection_source(inspection.id or 0), now=now, cal=ctx.cal,
-                                        escalation=ctx.escalation)
-                rectifications += 1
-            title, body = unit_result_message(s, period_label=label, total_units=len(scores),
-                                              coordinator=plan.coordinator,
-                                              rectification_due_on=rectify_by if s.light == Light.RED else None)
-            queue_info(session=session, recipient=recipient_key(Role.HEAD, unit.code), role=Role.HEAD, title=title,
-                       body=body, key=f"result@inspection:{inspection.id}", now=now, cal=ctx.cal, hours=ctx.hours)
+        rectifications = _notify_and_rectify(ctx, session, now, inspection, scores, rules, rectify_by)
         # The inspection duty's obligation for this report period is done.
         insp_duty = find_duty(session=session, plan_id=pid, kind=DutyKind.INSPECTION)
         if insp_duty is not None:
@@ -94,16 +84,48 @@ def run_inspection(ctx: EngineContext, now: dt.datetime, period: str) -> dict[st
                                  note=f"inspection {inspection.id}")
         return {"inspection_id": inspection.id, "period": period, "new": True, "scores": scores,
                 "rectifications": rectifications, "plan_title": plan.title,
-                "doc_number": circular_number(session, inspection),
-                "issuer": plan.leader or plan.issuer, "issued_on": today, "rectify_by": rectify_by}
+                "doc_number": circular_number(session, inspection), "rubric": rules,
+                "issuer": plan.leader or plan.issuer, "issued_on": today,
+                "rectify_by": rectify_by if rectifications else None}
+
+
+def _notify_and_rectify(ctx: EngineContext, session: Session, now: dt.datetime, inspection: Inspection,
+                        scores: list[Score], rules: Rubric, rectify_by: dt.date) -> int:
+    """Tell each unit with something due its result; open a rectification for each red unit of a ranked group."""
+    plan = find_plan(None, session=session)
+    pid = plan.id or 0
+    duty = ensure_system_duties(session=session, plan_id=pid)["rectification"]
+    units = {u.name: u for u in plan_units(session=session, plan_id=pid)}
+    label = period_label(dt.date.fromisoformat(inspection.period), Frequency.SEMIANNUAL)
+    group_sizes = Counter(s.group for s in scores)
+    rectifications = 0
+    for s in scores:
+        if s.group == GROUP_NO_TASK:
+            continue  # nothing was due: nothing to tell
+        unit = units[s.unit]
+        rectify = s.light == Light.RED and s.group in RANKED_GROUPS
+        if rectify:
+            create_adhoc_obligation(session=session, duty=duty, unit_id=unit.id or 0,
+                                    title=f"{label}专项督查整改", nominal_due_on=rectify_by,
+                                    source=inspection_source(inspection.id or 0), now=now, cal=ctx.cal,
+                                    escalation=ctx.escalation)
+            rectifications += 1
+        title, body = unit_result_message(s, period_label=label, total_units=group_sizes[s.group],
+                                          coordinator=plan.coordinator, rubric=rules,
+                                          rectification_due_on=rectify_by if rectify else None)
+        queue_info(session=session, recipient=recipient_key(Role.HEAD, unit.code), role=Role.HEAD, title=title,
+                   body=body, key=f"result@inspection:{inspection.id}", now=now, cal=ctx.cal, hours=ctx.hours)
+    return rectifications
 
 
 def inspection_documents(result: dict[str, Any]) -> tuple[str, list[dict[str, object]]]:
     """The circular (markdown) and the ranking table of an inspection result."""
     label = period_label(dt.date.fromisoformat(result["period"]), Frequency.SEMIANNUAL)
+    rules = result.get("rubric") or configured_rubric()
     markdown = circular_markdown(plan_title=quoted_title(result["plan_title"]), doc_number=result["doc_number"],
                                  issuer=result["issuer"], period_label=label, issued_on=result["issued_on"],
-                                 scores=result["scores"], rectification_due_on=result.get("rectify_by"))
+                                 scores=result["scores"], rectification_due_on=result.get("rectify_by"),
+                                 rubric=rules, period_node=dt.date.fromisoformat(result["period"]))
     return markdown, circular_table(result["scores"])
 
 

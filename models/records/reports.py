@@ -209,14 +209,19 @@ def allocations(*, session: Session, plan_id: int, year: int) -> dict[str, dict[
 
 
 def city_targets(*, session: Session, plan_id: int, year: int) -> dict[str, tuple[float, int]]:
-    """Indicator code → (city target, the year it is from) for ``year``: its own, else the latest earlier one."""
+    """Indicator code → (city target, the year it is from) for ``year``: its own, else the latest earlier one.
+
+    A target the plan file marks ``carried_from`` (the notice set none for its year, so an earlier year's is
+    repeated) is "from" that earlier year: the year it is from differs from ``year`` exactly when the
+    target is carried forward, and everything that shows it says so (沿用X年目标).
+    """
     rows = session.execute(sa.text(
-        "SELECT i.code, t.year, t.value FROM target t JOIN indicator i ON i.id = t.indicator_id "
+        "SELECT i.code, t.year, t.value, t.carried_from FROM target t JOIN indicator i ON i.id = t.indicator_id "
         "WHERE i.plan_id = :p AND t.year <= :y ORDER BY t.year"
     ), {"p": plan_id, "y": year}).all()
     out: dict[str, tuple[float, int]] = {}
-    for code, y, value in rows:
-        out[str(code)] = (float(value), int(y))
+    for code, y, value, carried_from in rows:
+        out[str(code)] = (float(value), int(carried_from if carried_from is not None else y))
     return out
 
 

@@ -27,7 +27,11 @@ The rule:
   decimal of its exact share. Arithmetic uses :class:`fractions.Fraction`, so no float drift decides a
   tie.
 * A year without a city target of its own carries the latest earlier target forward; that is the
-  caller's job — this module takes ``city_value`` as given.
+  caller's job — this module takes ``city_value`` as given. Everything that shows a carried target flags it.
+* Only indicators of scope ``locality`` are split (:func:`is_split`). A ``city`` target (the city-wide R&D
+  ratio, which only the statistics bureau can measure) and a ``park`` target (the industrial park's
+  investment) are the city's or the park's as a whole: they are shown to towns as city-wide context, never
+  as a town's quota.
 """
 
 from __future__ import annotations
@@ -37,9 +41,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from models.enums import Aggregation
+from models.enums import Aggregation, IndicatorScope
 
 AGGREGATIONS: tuple[str, ...] = tuple(a.value for a in Aggregation)
+SPLIT_SCOPES: tuple[str, ...] = (IndicatorScope.LOCALITY.value,)
 BASIS_KINDS: tuple[str, ...] = ("actuals", "previous_split")
 ZERO_CITY_TOLERANCE = 1e-9
 
@@ -57,6 +62,11 @@ class SplitProblem:
     indicator: str
     locality: str | None
     message: str
+
+
+def is_split(scope: str) -> bool:
+    """Whether an indicator of ``scope`` is shared out to the localities (only ``locality`` is)."""
+    return scope in SPLIT_SCOPES
 
 
 def _check_aggregation(aggregation: str) -> None:

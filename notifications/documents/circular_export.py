@@ -38,7 +38,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.enums import ScoreLight
-from models.rules.scoring import Score
+from models.rules.rubric import Rubric
+from models.rules.scoring import Score, display_order
 from notifications.documents.cells import (
     CENTRED,
     TABLE_BORDER,
@@ -284,6 +285,8 @@ def write_circular_docx(
     issued_on: date,
     scores: list[Score],
     rectification_due_on: date | None = None,
+    period_node: date | None = None,
+    rubric: Rubric | None = None,
     path: Path | str,
 ) -> Path:
     """Write the circular (通报) as an official A4 Word document; the words are :func:`circular_markdown`'s.
@@ -296,6 +299,8 @@ def write_circular_docx(
         issued_on: the date under the signature.
         scores: every unit inspected.
         rectification_due_on: when red units must report their rectification (None: 在规定时限内).
+        period_node: the report node assessed, to state its pace-to-date in the 评分办法 (None: not stated).
+        rubric: the rubric the scores were computed with (None: ``config/rubric.yaml``).
         path: where to write the .docx (overwritten).
 
     Returns:
@@ -306,7 +311,8 @@ def write_circular_docx(
     """
     markdown = circular_markdown(plan_title=plan_title, doc_number=doc_number, issuer=issuer,
                                  period_label=period_label, issued_on=issued_on, scores=scores,
-                                 rectification_due_on=rectification_due_on)
+                                 rectification_due_on=rectification_due_on, period_node=period_node,
+                                 rubric=rubric)
     path = Path(path)
     doc = Document()
     _page_layout(doc)
@@ -333,7 +339,7 @@ def _chart(ws: Worksheet, ordered: list[Score], *, unit_col: int, total_col: int
     series = chart.series[0]
     for i, score in enumerate(ordered):
         point = DataPoint(idx=i)
-        point.graphicalProperties.solidFill = BAR_COLOURS.get(score.light, "808080")
+        point.graphicalProperties.solidFill = BAR_COLOURS.get(score.light or "", "808080")
         series.dPt.append(point)
     chart.legend = None
     chart.x_axis.scaling.orientation = "maxMin"  # rank 1 at the top
@@ -358,7 +364,7 @@ def write_circular_xlsx(*, period_label: str, scores: list[Score], path: Path | 
         The path written.
     """
     path = Path(path)
-    ordered = sorted(scores, key=lambda s: (s.rank, s.unit))  # circular_table's order
+    ordered = display_order(scores)  # circular_table's order
     rows = circular_table(scores)
     wb = Workbook()
     ws = wb.active
@@ -371,23 +377,23 @@ def write_circular_xlsx(*, period_label: str, scores: list[Score], path: Path | 
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     write_header_row(ws, 2, columns)
     for c in range(1, len(columns) + 1):
-        ws.column_dimensions[get_column_letter(c)].width = 16 if c == 2 else 10
+        ws.column_dimensions[get_column_letter(c)].width = 18 if c in (1, 3) else 10
     for r, (row, score) in enumerate(zip(rows, ordered, strict=True), start=3):
         for c, value in enumerate(row.values(), start=1):
             cell = _put(ws, r, c, value)
             cell.border = TABLE_BORDER
             if isinstance(value, float):
                 cell.number_format = "0.0"
-            elif c in (1, len(columns) - 1):  # 排名, 名次变化
+            elif c in (1, 2, len(columns) - 1):  # 分组, 排名, 名次变化
                 cell.alignment = CENTRED
         light = ws.cell(row=r, column=len(columns))
-        light.fill = PatternFill("solid", fgColor=LIGHT_FILLS.get(score.light, "FFFFFF"))
+        light.fill = PatternFill("solid", fgColor=LIGHT_FILLS.get(score.light or "", "FFFFFF"))
         light.alignment = CENTRED
     if rows:
         ws.freeze_panes = "A3"
         ws.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{2 + len(rows)}"
-        # circular_table's documented column order: 排名, 单位, 类别, 得分, ...
-        chart = _chart(ws, ordered, unit_col=2, total_col=4, title=CHART_TITLE.format(period_label=period_label))
+        # circular_table's documented column order: 分组, 排名, 单位, 类别, 得分, ...
+        chart = _chart(ws, ordered, unit_col=3, total_col=5, title=CHART_TITLE.format(period_label=period_label))
         ws.add_chart(chart, f"{get_column_letter(len(columns) + 2)}2")
     ws.row_dimensions[1].height = 24
     print_landscape_a4(ws)

@@ -49,13 +49,13 @@ def seed() -> PlanSpec:
 
 
 def facts(seed: PlanSpec) -> list[UnitFacts]:
-    """The seed's 20 localities and four departments: mostly green, two red, one yellow."""
+    """The seed's 20 localities and four departments with task reports due: mostly green, two red, one yellow."""
     out = [UnitFacts(name, "town" if name.endswith("镇") else "subdistrict", 1, 1, 0, 0.95 - i * 0.02, 0, 0, 0)
            for i, name in enumerate(seed.locality_names)]
     out[-1] = UnitFacts(out[-1].unit, out[-1].kind, 1, 0, 0, None, 0, 0, 0)  # report missing: red
     out[-2] = UnitFacts(out[-2].unit, out[-2].kind, 1, 1, 0, 0.9, 0, 0, 3)  # three red items: red
-    out += [UnitFacts(d, "department", 0, 0, 0, None, 0, 0, 0) for d in ("市科工商务局", "市发改局", "市统计局")]
-    out.append(UnitFacts("市财政局", "department", 0, 0, 0, None, 0, 0, 1))  # an open red item: yellow
+    out += [UnitFacts(d, "department", 1, 1, 0, 1.0, 0, 0, 0) for d in ("市科工商务局", "市发改局", "市统计局")]
+    out.append(UnitFacts("市财政局", "department", 1, 1, 0, 1.0, 0, 0, 1))  # an open red item: yellow
     return out
 
 
@@ -167,12 +167,15 @@ class TestCircularDocument:
     def test_ranking_table_lists_every_locality(self, seed: PlanSpec, tmp_path: Path) -> None:
         scores = score_units(facts(seed))
         doc = Document(str(write_circular_docx(**circular_args(scores), path=tmp_path / "c.docx")))
-        (table,) = doc.tables
-        assert [c.text for c in table.rows[0].cells] == ["排名", "单位", "得分", "名次变化", "亮灯"]
-        units = [r.cells[1].text for r in table.rows[1:]]
-        assert set(seed.locality_names) <= set(units) and len(units) == len(scores) == 24
-        first = table.rows[1].cells
-        assert (first[0].text, first[4].text) == ("1", "绿灯")
+        towns, departments = doc.tables  # ranked apart
+        for table in (towns, departments):
+            assert [c.text for c in table.rows[0].cells] == ["排名", "单位", "得分", "名次变化", "亮灯"]
+        units = [r.cells[1].text for r in towns.rows[1:]]
+        assert units == [s.unit for s in scores if s.group == "locality"] and set(units) == set(seed.locality_names)
+        assert [r.cells[1].text for r in departments.rows[1:]][-1] == "市财政局"
+        for table in (towns, departments):
+            first = table.rows[1].cells
+            assert (first[0].text, first[4].text) == ("1", "绿灯")
 
     def test_same_words_as_the_markdown_circular(self, seed: PlanSpec, tmp_path: Path) -> None:
         scores = score_units(facts(seed), {s.unit: i for i, s in enumerate(reversed(score_units(facts(seed))), 1)})
@@ -184,8 +187,8 @@ class TestCircularDocument:
         assert "存在问题" in text and "予以通报表扬" in text and "于2016年7月5日前" in text
 
     def test_blocks_keep_an_escaped_bar_in_a_unit_name(self) -> None:
-        scores = score_units([UnitFacts("甲|乙单位", "other", 1, 1, 0, None, 0, 0, 0),
-                              UnitFacts("丙单位", "other", 1, 0, 0, None, 0, 0, 0)])
+        scores = score_units([UnitFacts("甲|乙单位", "town", 1, 1, 0, None, 0, 0, 0),
+                              UnitFacts("丙单位", "town", 1, 0, 0, None, 0, 0, 0)])
         args = circular_args(scores)
         (table,) = [b for b in circular_blocks(circular_markdown(**args), doc_number=DOC_NUMBER, issuer=ISSUER)
                     if b.kind == "table"]
@@ -223,8 +226,8 @@ def test_circular_workbook_has_fills_and_a_bar_chart(seed: PlanSpec, tmp_path: P
     ws = load_workbook(write_circular_xlsx(period_label="2016年上半年", scores=scores, path=tmp_path / "c.xlsx")).active
     assert "2016年上半年" in ws["A1"].value
     header = [c.value for c in ws[2]]
-    assert header[:4] == ["排名", "单位", "类别", "得分"] and header[-1] == "亮灯"
-    fills = {ws.cell(row=r, column=2).value: (ws.cell(row=r, column=len(header)).value,
+    assert header[:5] == ["分组", "排名", "单位", "类别", "得分"] and header[-1] == "亮灯"
+    fills = {ws.cell(row=r, column=3).value: (ws.cell(row=r, column=len(header)).value,
                                                ws.cell(row=r, column=len(header)).fill.fgColor.rgb[-6:])
              for r in range(3, 3 + len(scores))}
     assert set(seed.locality_names) <= set(fills)
@@ -232,7 +235,7 @@ def test_circular_workbook_has_fills_and_a_bar_chart(seed: PlanSpec, tmp_path: P
     assert fills["市财政局"] == ("黄灯", "FFEB9C") and fills[seed.locality_names[0]] == ("绿灯", "C6EFCE")
     (chart,) = ws._charts
     assert chart.type == "bar" and len(chart.series[0].dPt) == len(scores)
-    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == f"A2:J{2 + len(scores)}"
+    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == f"A2:K{2 + len(scores)}"
 
 
 def test_status_workbook_colours_the_light(tmp_path: Path) -> None:
@@ -276,6 +279,8 @@ def inspected(loaded: str) -> str:
     ctx = engine_context()
     generate(ctx, at(2015, 7, 6))
     for day, locality in ((3, "镇隆镇"), (3, "水口镇"), (6, "丁堡镇"), (6, "东镇街道"), (8, "池洞镇")):
+        submit_report(ctx, at(2015, 12, 4), locality=locality, period="2015-12-05",
+                      actuals={"industrial-investment": 8.0}, projects=[], problems="", next_steps="")
         submit_report(ctx, at(2016, 6, day), locality=locality, period="2016-06-05",
                       actuals={"industrial-investment": 3.0}, projects=[], problems="", next_steps="")
     run_sweep(ctx, at(2016, 6, 21))
@@ -300,8 +305,11 @@ def test_export_circular_from_the_stored_inspection(inspected: str, seed: PlanSp
     assert texts[:2] == ["信宜市人民政府", "督查〔2016〕1号"]  # the plan's issuer; the circular's own number
     assert any("2016年上半年" in t and t.endswith("的通报") for t in texts)
     units = [r.cells[1].text for r in doc.tables[0].rows[1:]]
-    assert set(seed.locality_names) <= set(units)
-    assert texts[texts.index("三、表扬") + 1].endswith("予以通报表扬。")
+    assert set(seed.locality_names) == set(units)  # departments owed nothing: not ranked
+    praise = texts[texts.index("三、表扬") + 1]
+    assert "池洞镇" not in praise and any(t.startswith("逾期报送材料的单位：池洞镇") for t in texts)  # late
+    assert "信宜市人民政府" not in texts[texts.index("一、基本情况") + 1]  # the issuer is not inspected
+    assert "本期无督查任务" in texts[texts.index("一、基本情况") + 1]
     assert texts[-1] == "2016年6月21日"
     assert len(load_workbook(xlsx).active._charts) == 1
     by_label, _ = export_circular("2016年上半年", tmp_path / "again", doc_number=DOC_NUMBER)

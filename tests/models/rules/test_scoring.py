@@ -45,7 +45,6 @@ class TestComponents:
     @pytest.mark.parametrize(
         ("due", "on_time", "late", "expected"),
         [
-            (0, 0, 0, 40.0),  # nothing due: full credit
             (4, 4, 0, 40.0),  # all on time
             (4, 2, 2, 30.0),  # late earns half
             (4, 0, 4, 20.0),  # all late: half of everything
@@ -57,13 +56,14 @@ class TestComponents:
         ],
     )
     def test_reports_component(self, due: int, on_time: int, late: int, expected: float) -> None:
+        # (Nothing due no longer earns the full 40: the component does not apply, see test_nothing_due_*.)
         item = facts(reports_due=due, reports_on_time=on_time, reports_late=late)
         assert score_components(item)["reports"] == expected
 
     @pytest.mark.parametrize(
         ("progress", "expected"),
         [
-            (None, 20.0),  # nothing allocated: neutral half credit
+            (0.0, 0.0),  # nothing reported: nothing scored (was neutral credit 20 for None)
             (1.0, 40.0),
             (1.5, 40.0),  # over-achievement capped at 1.0
             (1.2, 40.0),
@@ -79,7 +79,7 @@ class TestComponents:
 
     @pytest.mark.parametrize(
         ("due", "on_time", "expected"),
-        [(0, 0, 20.0), (4, 4, 20.0), (4, 1, 5.0), (3, 1, 6.7), (3, 0, 0.0), (80, 1, 0.3)],
+        [(4, 4, 20.0), (4, 1, 5.0), (3, 1, 6.7), (3, 0, 0.0), (80, 1, 0.3)],
     )
     def test_actions_component(self, due: int, on_time: int, expected: float) -> None:
         assert score_components(facts(actions_due=due, actions_on_time=on_time))["actions"] == expected
@@ -95,9 +95,15 @@ class TestComponents:
 
     def test_custom_rubric_changes_the_weights(self) -> None:
         rubric = Rubric(reports_weight=50.0, progress_weight=30.0, actions_weight=20.0, late_report_credit=0.0)
-        parts = score_components(facts(reports_on_time=2, reports_late=2, progress=None), rubric)
+        parts = score_components(facts(reports_on_time=2, reports_late=2, progress=0.5), rubric)
         assert parts["reports"] == 25.0
         assert parts["progress"] == 15.0
+
+    def test_components_that_do_not_apply_are_left_out(self) -> None:
+        assert set(score_components(facts(progress=None))) == {"reports", "actions", "red_penalty"}
+        assert set(score_components(facts(actions_due=0, actions_on_time=0))) == {"reports", "progress",
+                                                                                   "red_penalty"}
+        assert set(score_components(facts(reports_due=0, reports_on_time=0))) == {"actions", "red_penalty"}
 
 
 class TestTotal:
@@ -105,7 +111,9 @@ class TestTotal:
         ("changes", "total"),
         [
             ({}, 100.0),
-            ({"progress": None}, 80.0),
+            ({"progress": None}, 100.0),  # no target to measure: scaled over reports and actions (was 80)
+            ({"progress": None, "reports_on_time": 2, "reports_late": 2}, 83.3),  # (30 + 20) × 100 / 60
+            ({"actions_due": 0, "actions_on_time": 0, "progress": 0.5}, 75.0),  # (40 + 20) × 100 / 80
             ({"reports_on_time": 2, "reports_late": 2, "progress": 0.5, "open_red": 1}, 65.0),
             ({"reports_on_time": 0, "progress": 0.0, "actions_on_time": 0, "open_red": 4}, 0.0),  # floored at 0
             ({"reports_on_time": 0, "progress": 0.1, "actions_on_time": 0, "open_red": 1}, 0.0),  # 4 - 5 -> 0
@@ -141,6 +149,8 @@ class TestTotal:
         open_red: int,
     ) -> None:
         on_time, late = min(on_time, due), min(late, due - min(on_time, due))
+        if due == 0 and actions_due == 0:
+            actions_due = 1  # a unit with nothing due is not scored (TestWhoIsScored)
         item = facts(
             reports_due=due,
             reports_on_time=on_time,
@@ -151,6 +161,7 @@ class TestTotal:
             open_red=open_red,
         )
         total = one(item).total
+        assert total is not None
         assert 0.0 <= total <= 100.0
         assert total == round(total, 1)
 
@@ -228,7 +239,8 @@ class TestRanking:
         ],
     )
     def test_competition_ranks(self, totals: list[float], ranks: list[int]) -> None:
-        assert competition_ranks(totals) == ranks
+        # The keys are sort keys now (smaller is better): a total enters negated.
+        assert competition_ranks(-t for t in totals) == ranks
 
     def test_no_units_no_scores(self) -> None:
         assert score_units([]) == []
@@ -264,7 +276,7 @@ class TestInvalidFacts:
     @pytest.mark.parametrize(
         ("changes", "message"),
         [
-            ({"kind": "county"}, r"unknown kind 'county'; known: department, town, subdistrict, other"),
+            ({"kind": "county"}, r"unknown kind 'county'; known: department, town, subdistrict, other, vertical"),
             ({"unit": " "}, r"empty unit name"),
             ({"reports_due": -1, "reports_on_time": 0}, r"reports_due is -1"),
             ({"open_red": -2}, r"open_red is -2"),
@@ -290,10 +302,11 @@ class TestInvalidFacts:
     @pytest.mark.parametrize(
         ("changes", "message"),
         [
-            ({"reports_weight": 50.0}, "add up to 110.0"),
-            ({"late_report_credit": 1.5}, "late_report_credit is 1.5"),
-            ({"progress_cap": 0.0}, "progress_cap is 0.0"),
-            ({"red_below": 90.0}, "red_below 90.0 is above yellow_below 80.0"),
+            ({"reports_weight": 50.0}, "reports_weight \\+ progress_weight \\+ actions_weight is 110; it must be 100"),
+            ({"late_report_credit": 1.5}, "late_report_credit: .*less than or equal to 1"),
+            ({"progress_cap": 0.0}, "progress_cap: .*greater than 0"),
+            ({"red_below": 90.0}, "red_below 90 is above yellow_below 80"),
+            ({"pace_method": "weeks"}, "pace_method: "),
         ],
     )
     def test_bad_rubric_is_refused(self, changes: dict[str, float], message: str) -> None:
