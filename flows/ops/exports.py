@@ -19,6 +19,7 @@ from models.enums import Frequency
 from models.errors import DubanError
 from models.plan.store import find_plan
 from models.records.inspections import plan_inspections, rectification_due_on, stored_scores
+from models.rules.rubric import configured_rubric
 from notifications.delivery.dispatch import period_label, quoted_title
 from notifications.documents.breakdown_export import write_breakdown_docx, write_breakdown_xlsx
 from notifications.documents.circular_export import write_circular_docx, write_circular_xlsx
@@ -104,15 +105,17 @@ def export_circular(period: str, out_dir: Path | str, *, doc_number: str | None 
             "plan_title": quoted_title(plan.title),
             "doc_number": circular_number(session, found) if doc_number is None else doc_number,
             "issuer": plan.leader or plan.issuer,
+            "receiver": plan.coordinator,
             "issued_on": to_local(found.run_at).date(),
             "rectification_due_on": rectification_due_on(session=session, inspection_id=found.id or 0),
         }
         label = _label(found.period)
         scores = stored_scores(found)
+        node = dt.date.fromisoformat(found.period)
     out = _out_dir(out_dir)
     return [
         _written(out / f"{CIRCULAR_NAME.format(period_label=label)}.docx", write_circular_docx,
-                 period_label=label, scores=scores, **values),
+                 period_label=label, scores=scores, period_node=node, rubric=configured_rubric(), **values),
         _written(out / f"{RANKING_NAME.format(period_label=label)}.xlsx", write_circular_xlsx,
                  period_label=label, scores=scores),
     ]

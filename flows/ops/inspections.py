@@ -65,7 +65,8 @@ def run_inspection(ctx: EngineContext, now: dt.datetime, period: str) -> dict[st
         if existing is not None:
             return {"inspection_id": existing.id, "period": period, "new": False, "scores": stored_scores(existing),
                     "plan_title": plan.title, "doc_number": circular_number(session, existing),
-                    "issuer": plan.leader or plan.issuer, "issued_on": to_local(existing.run_at).date(),
+                    "issuer": plan.leader or plan.issuer, "coordinator": plan.coordinator,
+                    "issued_on": to_local(existing.run_at).date(),
                     "rubric": rules,
                     "rectify_by": rectification_due_on(session=session, inspection_id=existing.id or 0)}
         previous = previous_inspection(session=session, plan_id=pid, period=period)
@@ -85,7 +86,7 @@ def run_inspection(ctx: EngineContext, now: dt.datetime, period: str) -> dict[st
         return {"inspection_id": inspection.id, "period": period, "new": True, "scores": scores,
                 "rectifications": rectifications, "plan_title": plan.title,
                 "doc_number": circular_number(session, inspection), "rubric": rules,
-                "issuer": plan.leader or plan.issuer, "issued_on": today,
+                "issuer": plan.leader or plan.issuer, "coordinator": plan.coordinator, "issued_on": today,
                 "rectify_by": rectify_by if rectifications else None}
 
 
@@ -125,7 +126,8 @@ def inspection_documents(result: dict[str, Any]) -> tuple[str, list[dict[str, ob
     markdown = circular_markdown(plan_title=quoted_title(result["plan_title"]), doc_number=result["doc_number"],
                                  issuer=result["issuer"], period_label=label, issued_on=result["issued_on"],
                                  scores=result["scores"], rectification_due_on=result.get("rectify_by"),
-                                 rubric=rules, period_node=dt.date.fromisoformat(result["period"]))
+                                 rubric=rules, period_node=dt.date.fromisoformat(result["period"]),
+                                 receiver=result.get("coordinator"))
     return markdown, circular_table(result["scores"])
 
 

@@ -287,6 +287,7 @@ def write_circular_docx(
     rectification_due_on: date | None = None,
     period_node: date | None = None,
     rubric: Rubric | None = None,
+    receiver: str | None = None,
     path: Path | str,
 ) -> Path:
     """Write the circular (通报) as an official A4 Word document; the words are :func:`circular_markdown`'s.
@@ -312,7 +313,7 @@ def write_circular_docx(
     markdown = circular_markdown(plan_title=plan_title, doc_number=doc_number, issuer=issuer,
                                  period_label=period_label, issued_on=issued_on, scores=scores,
                                  rectification_due_on=rectification_due_on, period_node=period_node,
-                                 rubric=rubric)
+                                 rubric=rubric, receiver=receiver)
     path = Path(path)
     doc = Document()
     _page_layout(doc)

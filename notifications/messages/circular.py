@@ -112,6 +112,7 @@ def circular_markdown(
     rectification_due_on: date | None = None,
     rubric: Rubric | None = None,
     period_node: date | None = None,
+    receiver: str | None = None,
 ) -> str:
     """The circular (通报) in markdown, in the usual official layout.
 
@@ -126,6 +127,8 @@ def circular_markdown(
         rectification_due_on: when red units must report their rectification; None says 在规定时限内.
         rubric: the rubric the scores were computed with; None reads ``config/rubric.yaml``.
         period_node: the report node assessed (e.g. 2016-06-05), to state its pace-to-date; None leaves it out.
+        receiver: the office red units report their rectification to (the coordinator, which also tells each
+            unit so in its result message); None: the issuer.
 
     Raises:
         NotificationError: no scores, or a template problem.
@@ -139,7 +142,8 @@ def circular_markdown(
     lights = Counter(s.light for s in scored)
     named = [s for s in scored if s.facts is not None]
     values: dict[str, object] = {
-        "plan_title": plan_title, "doc_number": doc_number, "issuer": issuer, "period_label": period_label,
+        "plan_title": plan_title, "doc_number": doc_number, "issuer": issuer, "receiver": receiver or issuer,
+        "period_label": period_label,
         "issued_on": issued_on, "rubric_note": rubric_note, "rubric": rules, "pace": pace_note(period_node, rules),
         "rectification_due_on": rectification_due_on,
         "localities": by_group[GROUP_LOCALITY], "departments": by_group[GROUP_DEPARTMENT],

@@ -202,6 +202,11 @@ class TestCircularMarkdown:
         assert "（三）各单位要严格按照" in asks
         assert "2016-07-15" not in asks
 
+    def test_rectification_goes_to_the_receiver_the_units_are_told(self) -> None:
+        asks = section(markdown(city_scores(), receiver="市科工商务局"), "五、下一步工作要求")
+        assert "于2016年7月15日前将整改情况书面报送市科工商务局" in asks
+        assert "书面报送信宜市人民政府办公室" not in asks
+
     def test_without_a_rectification_date_the_time_limit_is_general(self) -> None:
         asks = section(markdown(city_scores(), rectification_due_on=None), "五、下一步工作要求")
         assert "在规定时限内将整改情况书面报送" in asks
