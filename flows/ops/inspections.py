@@ -36,6 +36,7 @@ from models.records.inspections import (
 from models.records.obligations import latest_open_due, open_obligations
 from models.records.reports import find_duty, report_periods
 from models.records.units import plan_units
+from models.rules.authority import supervisor_of
 from models.rules.rubric import Rubric, configured_rubric
 from models.rules.scoring import GROUP_NO_TASK, RANKED_GROUPS, Score, score_units
 from models.tables.duties import Inspection
@@ -112,7 +113,7 @@ def _notify_and_rectify(ctx: EngineContext, session: Session, now: dt.datetime, 
                                     escalation=ctx.escalation)
             rectifications += 1
         title, body = unit_result_message(s, period_label=label, total_units=group_sizes[s.group],
-                                          coordinator=plan.coordinator, rubric=rules,
+                                          coordinator=supervisor_of(plan, s.unit), rubric=rules,
                                           rectification_due_on=rectify_by if rectify else None)
         queue_info(session=session, recipient=recipient_key(Role.HEAD, unit.code), role=Role.HEAD, title=title,
                    body=body, key=f"result@inspection:{inspection.id}", now=now, cal=ctx.cal, hours=ctx.hours)

@@ -19,6 +19,9 @@ The rules (``shared/docs/domain.md``, "Who supervises whom"):
 4. **A convener convenes; members attend.** The joint meeting's obligation is its convener's (the duty's
    owner, usually the coordinator): it is reminded to convene and file the minutes. The member units are
    invited to attend (the meeting invitation), they owe no obligation of the meeting itself.
+5. **Who a unit answers to** (:func:`supervisor_of`): every unit reports to, and is supervised by, the
+   coordinator — except the supervising office itself, which answers to the issuer (its inspection result,
+   its rectification report: never "报送市科工商务局" to 市科工商务局).
 
 The ladder file is checked against rule 3 when it is loaded (:mod:`models.rules.ladder`), so the sweep,
 which is set-based SQL, can follow the own ladder without per-row checks.
@@ -72,6 +75,11 @@ def owing_unit(plan: ChainOfAuthority, unit: str) -> str:
 def is_own(plan: ChainOfAuthority, unit: str) -> bool:
     """Rule 3: an obligation owed by ``unit`` is the supervising office's own work (coordinator or secretariat)."""
     return unit in {plan.coordinator, preparing_office(plan)}
+
+
+def supervisor_of(plan: ChainOfAuthority, unit: str) -> str:
+    """Rule 5: who ``unit`` reports to and is supervised by: the coordinator, or the issuer for the office itself."""
+    return plan.issuer if is_own(plan, unit) else plan.coordinator
 
 
 def waive_reason(plan: ChainOfAuthority, unit: str) -> str:

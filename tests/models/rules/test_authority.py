@@ -18,6 +18,7 @@ from models.rules.authority import (
     own_ladder_problems,
     permitted,
     preparing_office,
+    supervisor_of,
     top_of_chain,
     waive_reason,
 )
@@ -62,6 +63,13 @@ def test_a_secretariat_prepares_the_issuers_duties_and_its_work_is_own() -> None
     assert is_own(WITH_SECRETARIAT, "市政府督查室")
     assert is_own(WITH_SECRETARIAT, "市科工商务局")  # the coordinator's own split stays its own work
     assert not is_own(WITH_SECRETARIAT, "市发改局")
+
+
+def test_every_unit_answers_to_the_coordinator_and_the_office_to_the_issuer() -> None:
+    assert supervisor_of(SEED, "镇隆镇") == "市科工商务局"
+    assert supervisor_of(SEED, "市发改局") == "市科工商务局"
+    assert supervisor_of(SEED, "市科工商务局") == "信宜市人民政府"
+    assert supervisor_of(WITH_SECRETARIAT, "市政府督查室") == "信宜市人民政府"
 
 
 @pytest.mark.parametrize("stage", list(Stage))
