@@ -32,15 +32,18 @@ def _split_years(plan: PlanSpec) -> set[int]:
 
 
 def plan_warnings(plan: PlanSpec) -> list[str]:
-    """One line per thing the plan leaves open: carried-forward targets, then years with no split."""
+    """One line per thing the plan leaves open: carried-forward targets (one line a year), then years with no split."""
     names = {x.code: x for x in plan.indicators}
     out = []
-    for i, t in enumerate(plan.targets):
+    carried: dict[tuple[int, int], list[str]] = {}
+    for t in plan.targets:
         if t.carried_from is not None:
             ind = names[t.indicator]
-            out.append(f"targets[{i}]: {ind.name} {t.year}: {t.value:g}{ind.unit} is carried forward from "
-                       f"{t.carried_from} (carried_from): the notice sets no {t.year} target; documents say 沿用"
-                       f"{t.carried_from}年目标 until you enter one")
+            carried.setdefault((t.year, t.carried_from), []).append(f"{ind.name} {t.value:g}{ind.unit}")
+    for (year, source), targets in sorted(carried.items()):
+        out.append(f"the notice sets no {year} target for {len(targets)} indicators; their {source} targets are "
+                   f"carried forward (carried_from: {source}) and documents say 沿用{source}年目标 until you enter "
+                   f"{year}'s: {'、'.join(targets)}")
     split = _split_years(plan)
     for year in sorted({t.year for t in plan.targets if plan.period.start <= t.year <= plan.period.end}):
         local = [names[t.indicator].name for t in plan.targets
