@@ -51,6 +51,12 @@ def pending_by_kind(engine: sa.Engine, stage_key: str | None = None, plan: str |
     return {str(kind): int(str(n)) for kind, n in got}
 
 
+# The first sweep ever of the seed plan, on Monday 2015-11-30 09:30: what it enqueues, by duty kind. Every
+# locality, every item's lead: the reminder 5 working days before the 2015-12-05 report and task report node;
+# the first joint meeting (2015-09-21) and the localities' one-off duties (2015-08-31), already weeks overdue,
+# are chased at their current stage (the leader's repeat).
+FIRST_MONDAY = {"progress_report": 20, "task_report": 24, "joint_meeting": 1, "action_item": 40}
+
 # The first sweep ever of the seed plan, three working days after the 2016-06-06 report deadline (every earlier
 # stage skipped): what it enqueues, by duty kind.
 AFTER_JUNE_2016 = {
