@@ -116,3 +116,16 @@ def count_rows(engine: sa.Engine) -> dict[str, int]:
             name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
             for name, table in SQLModel.metadata.tables.items()
         }
+
+
+def seed_obligations() -> int:
+    """How many obligations the seed plan owes: for every duty obligations are generated for (a task_report
+    duty expanded per item), its owing units times its periods."""
+    from models.engine.obligations import duty_periods, responsible_units
+    from models.plan.file import load_plan_file
+    from models.plan.tasks import expand_duties
+    from models.rules.calendar import WorkingCalendar
+
+    plan = load_plan_file(SEED_PLAN)
+    cal = WorkingCalendar(data_dir=ROOT / "config" / "calendar")
+    return sum(len(responsible_units(plan, d)) * len(duty_periods(plan, d, cal)) for d in expand_duties(plan))

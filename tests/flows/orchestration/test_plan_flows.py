@@ -9,6 +9,8 @@ import sqlalchemy as sa
 
 from flows.ops.commands import init_database
 from models.errors import PlanError
+from models.plan.file import load_plan_file
+from models.plan.tasks import task_duties
 from tests.conftest import SEED_PLAN, count_rows
 
 
@@ -24,7 +26,10 @@ def test_load_plan_flow_loads_and_writes_the_breakdown_artifact(prefect_api: str
     again = load_plan_flow(path=str(SEED_PLAN))
     assert again["created"] is False and again["changes"] == []
     rows = count_rows(sa.create_engine(db_url))
-    assert rows["item"] == 24 and rows["target"] == 9 and rows["duty"] == 4
+    # The plan file's rows; its task_report duty stored beside one derived duty per item.
+    plan = load_plan_file(SEED_PLAN)
+    assert (len(plan.items), len(plan.targets), len(plan.duties), len(task_duties(plan))) == (24, 25, 7, 24)
+    assert (rows["item"], rows["target"], rows["duty"]) == (24, 25, 7 + 24)
     with get_client(sync_client=True) as client:
         artifact = client.read_latest_artifacts()
         latest = {a.key: a for a in artifact}

@@ -22,6 +22,9 @@ from models.records.choices import Choices
 from tests.conftest import SEED_PLAN
 
 PERIODS = ["2015-12-05", "2016-06-05", "2016-12-05", "2017-06-05", "2017-12-05"]
+DEPLOYMENTS = ["load-plan", "sweep", "dispatch", "progress-reports", "submit-progress-report", "import-report-workbook",
+               "target-decomposition", "joint-meeting", "record-meeting-minutes", "inspection", "task-reports",
+               "submit-task-report", "review-task-report"]
 
 
 @contextmanager
@@ -54,7 +57,7 @@ def serving_in_background(check_every: float = 0.5) -> Iterator[None]:
     thread = threading.Thread(target=contextvars.copy_context().run, args=(target,), daemon=True)
     thread.start()
     assert started.wait(90) and "error" not in state, state.get("error")
-    assert len(state["first"]) == 10  # every deployment applied when serving starts
+    assert state["first"] == DEPLOYMENTS  # every deployment applied when serving starts
     try:
         yield
     finally:
@@ -111,8 +114,9 @@ def test_served_forms_follow_a_plan_loaded_then_periods_created_without_restart(
         assert run.state is not None and run.state.is_completed(), run.state
     printed = capsys.readouterr().out
     # Only the deployments whose form or schedules changed were applied again.
+    # The plan brings the units, the schedules and the task forms' items and nodes; the periods, the report forms.
     assert ("updated progress-reports, submit-progress-report, target-decomposition, joint-meeting, "
-            "record-meeting-minutes\n") in printed
+            "record-meeting-minutes, task-reports, submit-task-report, review-task-report\n") in printed
     assert "updated progress-reports, submit-progress-report, inspection\n" in printed
 
 

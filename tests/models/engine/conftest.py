@@ -38,6 +38,36 @@ def rows(engine: sa.Engine, sql: str, **params: object) -> list[tuple[object, ..
         return [tuple(r) for r in conn.execute(sa.text(sql), params).all()]
 
 
+def pending_by_kind(engine: sa.Engine, stage_key: str | None = None, plan: str | None = None) -> dict[str, int]:
+    """Pending outbox rows by the kind of their obligation's duty (of one stage, of one plan, when given)."""
+    sql = ("SELECT d.kind, COUNT(*) FROM outbox x JOIN obligation o ON o.id = x.obligation_id "
+           "JOIN duty d ON d.id = o.duty_id JOIN plan p ON p.id = o.plan_id WHERE x.status = 'pending'")
+    params: dict[str, object] = {}
+    if stage_key is not None:
+        sql, params["stage"] = sql + " AND x.stage_key = :stage", stage_key
+    if plan is not None:
+        sql, params["plan"] = sql + " AND p.code = :plan", plan
+    got = rows(engine, sql + " GROUP BY d.kind", **params)
+    return {str(kind): int(str(n)) for kind, n in got}
+
+
+# The first sweep ever of the seed plan, on Monday 2015-11-30 09:30: what it enqueues, by duty kind. Every
+# locality, every item's lead: the reminder 5 working days before the 2015-12-05 report and task report node;
+# the first joint meeting (2015-09-21) and the localities' one-off duties (2015-08-31), already weeks overdue,
+# are chased at their current stage (the leader's repeat).
+FIRST_MONDAY = {"progress_report": 20, "task_report": 24, "joint_meeting": 1, "action_item": 40}
+
+# The first sweep ever of the seed plan, three working days after the 2016-06-06 report deadline (every earlier
+# stage skipped): what it enqueues, by duty kind.
+AFTER_JUNE_2016 = {
+    "progress_report": 60,  # 2016-06-05: 20 heads' notices@3 + the coordinator's copy of each; 2015-12-05: 20 repeats
+    "task_report": 53,  # 5 items led by other units: 5 notices@3 + 5 copies, 5 repeats for 2015-12-05;
+                        # 19 items led by the coordinator (own): the leader told (escalate@3) + 19 repeats
+    "action_item": 40,  # 五(一)/(二), due 2015-08-31, 20 localities each: the leader's repeat
+    "joint_meeting": 3, "decomposition": 1, "inspection": 1,  # the office's own work: the leader's repeats
+}
+
+
 def run_sweep(engine: sa.Engine, when: dt.datetime) -> SweepResult:
     with session_scope(engine) as s:
         return sweep(session=s, cal=CAL, escalation=ESC, now=when)

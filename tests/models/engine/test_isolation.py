@@ -13,7 +13,16 @@ from models.engine.isolation import PlanFailure, is_plan_fault, is_transient, on
 from models.engine.obligations import generate_obligations
 from models.engine.sweep import sweep
 from models.errors import DatabaseError, PlanError
-from tests.models.engine.conftest import CAL, ESC, add_broken_plan, at, rows, run_sweep
+from tests.models.engine.conftest import (
+    AFTER_JUNE_2016,
+    CAL,
+    ESC,
+    add_broken_plan,
+    at,
+    pending_by_kind,
+    rows,
+    run_sweep,
+)
 
 
 def test_generation_refuses_a_plan_running_to_year_9999_at_once(seeded: sa.Engine) -> None:
@@ -48,11 +57,11 @@ def test_sweep_sets_aside_the_plan_whose_rows_break_its_sql(seeded: sa.Engine, d
     res = run_sweep(seeded, when)
     assert [(f.plan, f.step) for f in res.failed] == [("broken", "sweep")]
     assert res.failed[0].error == "NumericValueOutOfRange: integer out of range"
-    # The seed plan was still chased: the heads' notices and the coordinator's copies, as without the bad row.
-    assert rows(seeded, "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND stage_key = 'notice@3'") == [(40,)]
+    # The seed plan was still chased: every stage due that day, as without the bad row (the next test).
+    assert pending_by_kind(seeded, plan="xinyi-2015-2017") == AFTER_JUNE_2016
     assert rows(seeded, "SELECT COUNT(*) FROM outbox x JOIN obligation o ON o.id = x.obligation_id "
                         "WHERE o.plan_id = :p", p=pid) == [(0,)]
-    assert res.enqueued == 65  # as many as without the broken plan (the next test)
+    assert res.enqueued == sum(AFTER_JUNE_2016.values())  # as many as without the broken plan (the next test)
     again = run_sweep(seeded, when)  # the unique key still makes a second sweep a no-op for the good plan
     assert (again.enqueued, [f.plan for f in again.failed]) == (0, ["broken"])
 
@@ -60,7 +69,8 @@ def test_sweep_sets_aside_the_plan_whose_rows_break_its_sql(seeded: sa.Engine, d
 def test_a_sweep_without_bad_rows_runs_every_plan_at_once(seeded: sa.Engine) -> None:
     with session_scope(seeded) as s:
         res = sweep(session=s, cal=CAL, escalation=ESC, now=at(CAL.add_working_days(dt.date(2016, 6, 6), 3)))
-    assert (res.enqueued, res.failed) == (65, [])  # 40 notices@3 and 25 other stages due that day
+    assert (res.enqueued, res.failed) == (sum(AFTER_JUNE_2016.values()), [])
+    assert pending_by_kind(seeded) == AFTER_JUNE_2016
 
 
 class TestClassification:

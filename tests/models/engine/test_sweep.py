@@ -14,17 +14,28 @@ from models.engine.obligations import generate_obligations
 from models.enums import UNIT_ROLES, Role, recipient_key
 from models.plan.file import load_plan_file
 from models.plan.store import load_plan
+from models.plan.tasks import derived_code, task_nodes
 from models.rules.ladder import step_at
-from tests.conftest import SEED_PLAN
-from tests.models.engine.conftest import CAL, ESC, at, rows, run_sweep
+from tests.conftest import SEED_PLAN, seed_obligations
+from tests.models.engine.conftest import CAL, ESC, FIRST_MONDAY, at, pending_by_kind, rows, run_sweep
+
+PERIODS = ["2015-12-05", "2016-06-05", "2016-12-05", "2017-06-05", "2017-12-05"]
 
 
 class TestObligations:
     def test_one_per_unit_per_period(self, seeded: sa.Engine) -> None:
         got = dict(rows(seeded, "SELECT d.code, COUNT(*) FROM obligation o JOIN duty d ON d.id = o.duty_id "
                                 "GROUP BY d.code"))
-        # 20 localities x 5 reports (2015-12 .. 2017-12); 2 splits; 10 quarterly meetings; 5 inspections.
-        assert got == {"progress-report": 100, "decomposition": 2, "joint-meeting": 10, "inspection": 5}
+        # 20 localities x 5 reports (2015-12 .. 2017-12); 2 splits; 10 quarterly meetings; 5 inspections (owed by
+        # the coordinator, not the issuer); 20 localities x 1 for each one-off duty 五(一), 五(二); and each item's
+        # task report, owed by its lead alone, at each of the 5 report nodes (2015-12 .. 2017-12).
+        plan = load_plan_file(SEED_PLAN)
+        assert task_nodes(plan) == PERIODS
+        tasks = {derived_code("task-report", item.ref): 5 for item in plan.items}
+        assert len(tasks) == 24
+        assert got == {"progress-report": 100, "decomposition": 2, "joint-meeting": 10, "inspection": 5,
+                       "locality-mechanism": 20, "locality-plan": 20, **tasks}
+        assert sum(got.values()) == seed_obligations()
 
     @pytest.mark.parametrize(
         ("code", "nominal", "effective", "rule"),
@@ -53,20 +64,19 @@ class TestObligations:
     def test_generation_is_idempotent(self, seeded: sa.Engine) -> None:
         with session_scope(seeded) as s:
             again = generate_obligations(None, session=s, cal=CAL, escalation=ESC, now=at(dt.date(2015, 8, 1)))
-        assert (again.created, again.moved, again.total) == (0, 0, 117)
+        assert (again.created, again.moved, again.total) == (0, 0, seed_obligations())
 
 
 class TestSweep:
     def test_twice_enqueues_nothing_new(self, seeded: sa.Engine) -> None:
         first = run_sweep(seeded, at(dt.date(2015, 11, 30)))
         second = run_sweep(seeded, at(dt.date(2015, 11, 30), 10, 0))
-        # Every locality: the reminder 5 working days before 2015-12-07; and the first joint meeting
-        # (2015-09-21), already weeks overdue when the first sweep runs, is chased at its current stage.
-        assert first.enqueued == 21
-        pending = "SELECT COUNT(*) FROM outbox WHERE stage_key = 'reminder@-5' AND status = 'pending'"
-        assert rows(seeded, pending) == [(20,)]
+        assert pending_by_kind(seeded) == FIRST_MONDAY
+        assert first.enqueued == sum(FIRST_MONDAY.values())
+        assert pending_by_kind(seeded, "reminder@-5") == {"progress_report": 20, "task_report": 24}
         assert second.enqueued == 0 and second.skipped == 0
-        keys = rows(seeded, "SELECT DISTINCT stage_key, recipient FROM outbox WHERE recipient LIKE 'unit-zhenlong%'")
+        keys = rows(seeded, "SELECT DISTINCT stage_key, recipient FROM outbox WHERE recipient LIKE 'unit-zhenlong%' "
+                            "AND status = 'pending'")
         assert keys == [("reminder@-5", "unit-zhenlong+role-handler")]
 
     def test_matches_the_pure_ladder_day_by_day(self, seeded: sa.Engine) -> None:
@@ -140,10 +150,14 @@ class TestSweep:
                                  "WHERE unit_id = (SELECT id FROM unit WHERE name = '镇隆镇')"),
                          {"t": "2015-11-30 02:00:00"})
         res = run_sweep(seeded, at(dt.date(2015, 12, 8)))
-        assert res.cancelled == 1
-        left = rows(seeded, "SELECT o.status FROM outbox o JOIN unit u ON o.recipient LIKE 'unit-zhenlong%' "
-                            "WHERE u.name = '镇隆镇'")
-        assert left == [("cancelled",)]
+        # Its report's reminder, and the leader's repeat for each of its two overdue one-off duties.
+        assert res.cancelled == 3
+        left = dict(rows(seeded, "SELECT x.status, COUNT(*) FROM outbox x JOIN obligation o ON o.id = x.obligation_id "
+                                 "JOIN unit u ON u.id = o.unit_id WHERE u.name = '镇隆镇' GROUP BY x.status"))
+        assert "pending" not in left and left["cancelled"] == 3
+        left = rows(seeded, "SELECT DISTINCT x.status FROM outbox x WHERE x.recipient LIKE 'unit-zhenlong%' "
+                            "AND x.status NOT IN ('skipped', 'cancelled')")
+        assert left == []
 
 
 def test_concurrent_sweeps_enqueue_each_decision_once(seeded: sa.Engine, db_url: str) -> None:
@@ -165,8 +179,8 @@ def test_concurrent_sweeps_enqueue_each_decision_once(seeded: sa.Engine, db_url:
     dupes = rows(seeded, "SELECT obligation_id, stage_key, recipient, COUNT(*) FROM outbox "
                          "GROUP BY obligation_id, stage_key, recipient HAVING COUNT(*) > 1")
     assert dupes == []
-    pending = rows(seeded, "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND stage_key = 'notice@3'")
-    assert pending == [(40,)]  # 20 heads + the coordinator cc for each of the 20 localities
+    # 20 heads + the coordinator cc for each of the 20 localities; the same for the 5 items not led by the coordinator.
+    assert pending_by_kind(seeded, "notice@3") == {"progress_report": 40, "task_report": 10}
 
 
 

@@ -12,6 +12,7 @@ from models.enums import Frequency, Light, ObligationStatus, UnitKind
 from models.records.board import board_rows
 from models.records.units import unit_named
 from models.tables.engine import Obligation
+from tests.conftest import seed_obligations
 from tests.models.records.conftest import CAL, ESC, SPEC, at
 
 
@@ -19,7 +20,7 @@ def test_board_rows_every_obligation_by_unit_then_due_date(seeded: sa.Engine, pl
     with session_scope(seeded) as s:
         rows = board_rows(session=s, plan_id=plan_id)
         total = s.execute(sa.select(sa.func.count()).select_from(Obligation)).scalar_one()
-    assert len(rows) == total == 117
+    assert len(rows) == total == seed_obligations()
     order = {u.name: n for n, u in enumerate(SPEC.all_units)}
     keys = [(order[r.unit], r.due_on) for r in rows]
     assert keys == sorted(keys)

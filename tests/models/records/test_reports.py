@@ -34,11 +34,14 @@ def report(engine: sa.Engine, plan_id: int, unit: str, period: str, when: dt.dat
 def test_find_duty_of_a_kind_or_none(seeded: sa.Engine, plan_id: int) -> None:
     with session_scope(seeded) as s:
         found = find_duty(session=s, plan_id=plan_id, kind=DutyKind.INSPECTION)
-        # Action items are a system duty, created only once a meeting records minutes.
-        assert find_duty(session=s, plan_id=plan_id, kind=DutyKind.ACTION_ITEM) is None
-        with pytest.raises(ReportError, match="the plan has no action_item duty"):
-            duty_of_kind(session=s, plan_id=plan_id, kind=DutyKind.ACTION_ITEM)
+        # The plan's two action_item duties (五(一), 五(二)): the first in plan order.
+        action = find_duty(session=s, plan_id=plan_id, kind=DutyKind.ACTION_ITEM)
+        # Rectifications are a system duty, created only once an inspection records findings.
+        assert find_duty(session=s, plan_id=plan_id, kind=DutyKind.RECTIFICATION) is None
+        with pytest.raises(ReportError, match="the plan has no rectification duty"):
+            duty_of_kind(session=s, plan_id=plan_id, kind=DutyKind.RECTIFICATION)
     assert found is not None and found.code == "inspection"
+    assert action is not None and action.code == "locality-mechanism"
 
 
 def test_indicators_in_plan_order(seeded: sa.Engine, plan_id: int) -> None:
