@@ -73,7 +73,8 @@ class DutyKind(StrEnum):
     # Each item's lead unit reports how its task is going at each report node (五(三), 五(四)); a plan's
     # ``task_report`` duty is expanded into one duty per item (see models.plan.tasks).
     TASK_REPORT = "task_report"
-    # Created by duban itself (not in a plan file): a meeting's action items, an inspection's rectifications.
+    # A one-off piece of work closed by the unit reporting it done (`duban done`): a meeting's action items and an
+    # inspection's rectifications (duban creates these), or a plan's one-off duty (the seed's 五(一)/五(二)).
     ACTION_ITEM = "action_item"
     RECTIFICATION = "rectification"
 

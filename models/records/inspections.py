@@ -250,7 +250,7 @@ def _locality_lines(*, session: Session, plan_id: int, year: int) -> dict[str, l
 def _action_items_due(
     *, session: Session, plan_id: int, since: dt.date, as_of: dt.date,
 ) -> list[tuple[str, dt.date, dt.datetime | None]]:
-    """(unit name, due date, when closed) of every meeting action item due in (since, as_of]."""
+    """(unit name, due date, when closed) of every action item due in (since, as_of]: a meeting's or a one-off duty."""
     query = (sa.select(col(Unit.name), col(Obligation.due_on), col(Obligation.closed_at))
              .select_from(Obligation).join(Unit, col(Unit.id) == col(Obligation.unit_id))
              .join(Duty, col(Duty.id) == col(Obligation.duty_id))
