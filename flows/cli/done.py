@@ -33,7 +33,7 @@ def done_command(
     if list_open:
         if duty is not None or period is not None or note:
             raise DoneError("--list takes only --unit")
-        rows = open_done_items(engine_context(), unit)
+        rows = open_done_items(engine_context(), unit, now=now())
         for row in rows:
             typer.echo("  ".join(str(row[k]) for k in ("unit", "duty", "period", "due_on", "light", "title")))
         typer.echo(f"{len(rows)} open" + (f" for {unit}" if unit else ""))

@@ -156,13 +156,17 @@ def record_done(ctx: EngineContext, now: dt.datetime, *, unit: str, duty_code: s
         return _result(item, done=True, late=late, told=told)
 
 
-def open_done_items(ctx: EngineContext, unit: str | None = None) -> list[dict[str, Any]]:
+def open_done_items(ctx: EngineContext, unit: str | None = None, *,
+                    now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """What can be reported done this way and is still open (only ``unit``'s when given), by due date: unit,
-    duty code, period, title, due date, light.
+    duty code, period, title, due date, light. With ``now``, obligations are generated first (a plan just
+    loaded, no sweep yet, still lists what it owes).
 
     Raises:
         DoneError: an unknown unit.
     """
+    if now is not None:
+        generate(ctx, now)
     with session_scope(ctx.engine) as session:
         plan = find_plan(None, session=session)
         unit_id = _unit(session, plan, unit).id if unit is not None else None
