@@ -12,6 +12,8 @@
     ├── ReportError               a progress report names an unknown locality, period or indicator
     ├── TaskReportError           a task report or review names an unknown item or period, a unit not the
     │                             item's lead or cooperating unit, or a review with nothing awaiting it
+    ├── DoneError                 a duty reported done (办结) names an unknown unit or duty, a duty with its
+    │                             own submission path, nothing owed, or several open periods and none chosen
     ├── WorkbookError             a workbook cannot be read, does not validate, or cannot be written
     ├── NotificationError         a message cannot be rendered, routed or sent
     └── ServerError               the Prefect server cannot be started or does not become healthy
@@ -96,6 +98,12 @@ class TaskReportError(DubanError):
     """Raised when a task report (任务落实情况) or its close-out review (销号审核) cannot be recorded: an unknown
     item or period, a unit that is neither the item's lead nor one of its cooperating units, a bad status, or a
     review of an item with nothing awaiting review (or a return without a reason). Nothing is written."""
+
+
+class DoneError(DubanError):
+    """Raised when a unit's report that a duty is done (办结) cannot be recorded: an unknown unit or duty, a duty
+    with its own submission path (progress and task reports, minutes, the split, the inspection), a unit that
+    owes nothing of the duty, or several open periods and none chosen. Nothing is written."""
 
 
 class WorkbookError(DubanError):

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from config.settings import get_settings
 from flows.cli.calendar import calendar_app
+from flows.cli.done import done_command
 from flows.cli.errors import cli_errors, say
 from flows.cli.export import export_app
 from flows.cli.plan_text import import_text
@@ -33,6 +34,7 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
 app.add_typer(task_app, name="task")
+app.command("done")(done_command)
 
 
 @app.command()

@@ -337,4 +337,5 @@ def record_meeting(ctx: EngineContext, now: dt.datetime, *, meeting_id: int, att
         created = record_minutes(session=session, meeting_id=meeting_id, attendance=attendance, decisions=decisions,
                                  action_items=action_items, now=now, cal=ctx.cal, escalation=ctx.escalation)
         return {"meeting_id": meeting_id, "action_items": [
-            {"obligation": o.id, "title": o.title, "due_on": o.due_on.isoformat()} for o in created]}
+            {"obligation": o.id, "period": o.period, "title": o.title, "due_on": o.due_on.isoformat()}
+            for o in created]}

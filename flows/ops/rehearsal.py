@@ -182,6 +182,11 @@ RETURN_REASON = "佐证材料不足，请补充相关文件、数据或现场照
 MEETING_PLACE = "市政府常务会议室"
 MEETING_DECISIONS = "听取各成员单位工作进展情况汇报，研究部署下一阶段工作。"
 SPLIT_REASON = "按草案下达。"
+DONE_NOTES = {  # what a unit writes when it reports a thing done (办理情况), by what it is
+    "one-off": "已按实施方案要求办结，相关文件已印发并存档备查。",
+    "action": "议定事项已落实，相关情况已书面报告。",
+    "rectification": "已按督查意见完成整改，整改情况已书面报告。",
+}
 # -------------------------------------------------------------------------------------------------------
 
 

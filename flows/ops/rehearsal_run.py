@@ -10,7 +10,8 @@ decides, through the same :mod:`flows.ops` functions the Prefect flows and forms
   and circulates when an inspection is due, and writes its documents to ``--exports``;
 - :meth:`Rehearsal.afternoon` on working days, after which the simulation sweeps and dispatches again —
   what units and the coordinator do that day: reports submitted on time or late, the year's split
-  approved, minutes recorded, action items and rectifications closed, task reports and close-out reviews.
+  approved, minutes recorded, task reports and close-out reviews; one-off duties, action items and
+  rectifications reported done through :func:`flows.ops.done.record_done` (办结), as a person would.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from types import ModuleType
 
 from flows.ops import rehearsal as R
 from flows.ops.commands import stored_plan
+from flows.ops.done import record_done
 from flows.ops.duties import (
     approve_split,
     convene_meeting,
@@ -39,11 +41,12 @@ from flows.ops.inspections import due_inspection_period, run_inspection
 from flows.ops.rehearsal_exports import ExportLog
 from models.dates import local_datetime, to_local
 from models.db import session_scope
-from models.engine.adhoc import close_obligation, ensure_system_duties
-from models.engine.obligations import duty_periods
-from models.enums import Aggregation, DutyKind, ObligationStatus, TaskStatus
+from models.engine.adhoc import ensure_system_duties
+from models.engine.obligations import duty_periods, responsible_units
+from models.enums import Aggregation, DutyKind, TaskStatus
 from models.plan.schema import DutySpec, PlanSpec
 from models.plan.store import find_plan
+from models.records.done import CLOSABLE_KINDS
 from models.records.inspections import inspection_source
 from models.records.meetings import ActionItem
 from models.records.obligations import open_obligations
@@ -80,12 +83,20 @@ class RehearsalSummary:
     close_outs_approved: int = 0
     close_outs_returned: int = 0
     task_reports_wired: bool = False
+    one_offs_owed: int = 0
+    one_offs_on_time: int = 0
+    one_offs_late: int = 0
     exports: list[str] = field(default_factory=list)
 
     @property
     def reports_missing(self) -> int:
         """Reports owed (their window opened) and never submitted within the rehearsal."""
         return self.reports_owed - self.reports_on_time - self.reports_late
+
+    @property
+    def one_offs_not_done(self) -> int:
+        """One-off duties (the plan's action_item duties) owed and never reported done within the rehearsal."""
+        return self.one_offs_owed - self.one_offs_on_time - self.one_offs_late
 
     def lines(self) -> list[str]:
         """The summary as the CLI prints it."""
@@ -101,6 +112,8 @@ class RehearsalSummary:
             f"inspections: {len(self.inspections)} ({', '.join(self.inspections) or 'none'}); rectifications "
             f"{self.rectifications}, {self.rectifications_closed} closed",
             tasks,
+            f"one-off duties: {self.one_offs_owed} owed, {self.one_offs_on_time} done on time, "
+            f"{self.one_offs_late} late, {self.one_offs_not_done} not done",
             f"documents written: {len(self.exports)}",
         ]
 
@@ -134,6 +147,8 @@ class Rehearsal:
                 self._plan_splits(duty)
             elif duty.kind is DutyKind.JOINT_MEETING:
                 self._plan_meetings(duty)
+            elif duty.kind in CLOSABLE_KINDS:
+                self._plan_one_offs(duty)
         self._plan_task_reports()
 
     # --- the day --------------------------------------------------------------------------------------
@@ -262,16 +277,40 @@ class Rehearsal:
             what = f"action:{held.isoformat()}#{n}"
             behaviour = R.draw(self.mix, self.seed, item.owner, what)
             day = R.act_on(behaviour, due, self.ctx.cal, R.rng(self.seed, item.owner, f"day:{what}"))
-            self._at(day, partial(self._close, obligation_id=created["obligation"], kind="action"))
+            self._at(day, partial(self._done, unit=item.owner, duty_code="action-item", period=created["period"],
+                                  kind="action"))
 
-    def _close(self, now: dt.datetime, obligation_id: int, kind: str) -> None:
-        with session_scope(self.ctx.engine) as session:
-            closed = close_obligation(session=session, obligation_id=obligation_id, status=ObligationStatus.CLOSED,
-                                      now=now, note="rehearsal: done")
-        if closed and kind == "action":
+    def _done(self, now: dt.datetime, unit: str, duty_code: str, period: str, kind: str) -> None:
+        """The unit reports it done (办结) as a person would: through the `duban done` / record-done path."""
+        r = record_done(self.ctx, now, unit=unit, duty_code=duty_code, period=period, note=R.DONE_NOTES[kind],
+                        source="rehearsal")
+        if not r["done"]:
+            return
+        if kind == "action":
             self.summary.action_items_closed += 1
-        elif closed:
+        elif kind == "rectification":
             self.summary.rectifications_closed += 1
+        elif r["on_time"]:
+            self.summary.one_offs_on_time += 1
+        else:
+            self.summary.one_offs_late += 1
+
+    # --- the plan's one-off duties (kind action_item: 五(一), 五(二)) ---------------------------------
+
+    def _plan_one_offs(self, duty: DutySpec) -> None:
+        """Each responsible unit reports the duty done by behaviour, drawn per unit and duty: on time some
+        working days before the due date, late some after, missing never."""
+        for period, nominal in duty_periods(self.plan, duty, self.ctx.cal):
+            due = self._due(nominal, duty)
+            if due < self.start:
+                continue  # before the rehearsal: its story is not rehearsed
+            for unit in responsible_units(self.plan, duty):
+                self.summary.one_offs_owed += 1
+                what = f"{duty.code}:{period}"
+                behaviour = R.draw(self.mix, self.seed, unit, what)
+                day = R.act_on(behaviour, due, self.ctx.cal, R.rng(self.seed, unit, f"day:{what}"))
+                self._at(day if day is None else max(day, self.start),
+                         partial(self._done, unit=unit, duty_code=duty.code, period=period, kind="one-off"))
 
     # --- rectifications -------------------------------------------------------------------------------
 
@@ -281,15 +320,16 @@ class Rehearsal:
             names = {u.id: u.name for u in plan_units(session=session, plan_id=pid)}
             duty = ensure_system_duties(session=session, plan_id=pid)["rectification"]
             source = inspection_source(inspection_id)
-            opened = sorted(((ob.id or 0, names[ob.unit_id], ob.due_on)
+            opened = sorted(((ob.id or 0, names[ob.unit_id], ob.due_on, ob.period)
                              for ob in open_obligations(session=session, duty_id=duty.id or 0)
                              if ob.source == source), key=lambda x: x[0])
-        for ob_id, unit, due_on in opened:
+        for _id, unit, due_on, ob_period in opened:
             self.summary.rectifications += 1
             what = f"rectify:{period}"
             behaviour = R.draw(self.mix, self.seed, unit, what)
             day = R.act_on(behaviour, due_on, self.ctx.cal, R.rng(self.seed, unit, f"day:{what}"))
-            self._at(day, partial(self._close, obligation_id=ob_id, kind="rectification"))
+            self._at(day, partial(self._done, unit=unit, duty_code="rectification", period=ob_period,
+                                  kind="rectification"))
 
     # --- task reports and close-out reviews (flows.ops.tasks) -----------------------------------------
 

@@ -18,6 +18,7 @@ from prefect.utilities.callables import parameter_schema
 
 from config.settings import Settings
 from flows.ops.commands import stored_plan
+from flows.orchestration.done import build_done_forms, build_record_done_flow
 from flows.orchestration.duties import (
     build_progress_reports_flow,
     build_record_meeting_minutes_flow,
@@ -119,6 +120,7 @@ def all_deployments(forms: Forms, plan: PlanSpec | None, settings: Settings) -> 
     """The deployments to serve: the form flows built from ``forms``, schedules from ``plan`` and settings."""
     sched = duty_schedules(plan, settings)
     task_forms = build_task_forms(forms, plan)
+    done_forms = build_done_forms(forms, plan)
     tags = ["duban"]
     return [
         ServedDeployment("load-plan", load_plan_flow, tags=[*tags, "plan"],
@@ -151,4 +153,6 @@ def all_deployments(forms: Forms, plan: PlanSpec | None, settings: Settings) -> 
                          from_forms=True, description="代为录入一个单位的任务落实情况;报“已完成”即申请销号。"),
         ServedDeployment("review-task-report", build_review_task_report_flow(task_forms), tags=[*tags, "form"],
                          from_forms=True, description="销号审核:同意销号,或说明理由退回。"),
+        ServedDeployment("record-done", build_record_done_flow(done_forms), tags=[*tags, "form"],
+                         from_forms=True, description="代为录入办结:一次性工作、联席会议议定事项、督查整改。"),
     ]

@@ -44,6 +44,7 @@ from models.enums import (
     ObligationStatus,
     OutboxStatus,
     Stage,
+    SystemStage,
 )
 from models.rules.calendar import WorkingCalendar, WorkingHours, next_send_time
 from models.rules.ladder import NO_NEXT, EscalationSpec
@@ -172,9 +173,15 @@ def _prepare(session: Session, cal: WorkingCalendar, escalation: EscalationSpec,
 
 
 def _cancel_closed(session: Session, m: _Moment) -> int:
-    """Step 1: pending messages of obligations that were closed meanwhile are not sent."""
+    """Step 1: pending ladder messages of obligations that were closed meanwhile are not sent.
+
+    Messages of the system stages (info, failure) stay: they say something about the closing itself (a
+    unit's report that it is done, an application for close-out, its review), as in ``close_obligation``.
+    """
+    system_stages = ", ".join(f"'{stage}'" for stage in SystemStage)
     return _changed(session, session.execute(sa.text(
         f"UPDATE outbox SET status = '{OutboxStatus.CANCELLED}' WHERE status = '{OutboxStatus.PENDING}' "
+        f"AND stage NOT IN ({system_stages}) "
         "AND EXISTS (SELECT 1 FROM obligation o "
         f"WHERE o.id = outbox.obligation_id AND o.status <> '{ObligationStatus.OPEN}'{m.only('o.plan_id')})"
     )))

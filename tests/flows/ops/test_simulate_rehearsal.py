@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ MIX = "on-time=0.6,late=0.2,missing=0.2"
 PERIODS = ["2015-12", "2016-06", "2016-12", "2017-06", "2017-12"]
 NUMBERS = ["〔2015〕1号", "〔2016〕1号", "〔2016〕2号", "〔2017〕1号", "〔2017〕2号"]
 LOCALITIES = 20
+ONE_OFFS = {"建立镇(街道)协调工作机制": "locality-mechanism", "制定镇(街道)具体实施方案": "locality-plan"}
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,27 @@ def test_the_office_does_its_part(seed1: Run) -> None:
     assert meetings.startswith("joint meetings: 10 convened, 10 minuted; action items ")
     assert not any(r["duty"] == "joint_meeting" and r["stage"] == "urge" for r in seed1.records)
     assert not any(r["duty"] == "decomposition" and r["stage"] == "urge" for r in seed1.records)
+
+
+def test_one_off_duties_are_reported_done_by_behaviour_through_record_done(seed1: Run) -> None:
+    counts = seed1.line("one-off duties:")
+    owed, on_time, late, not_done = (int(w) for w in counts.replace(",", "").split() if w.isdigit())
+    assert counts == f"one-off duties: {owed} owed, {on_time} done on time, {late} late, {not_done} not done"
+    assert owed == 2 * LOCALITIES  # 五(一) and 五(二), once each
+    assert on_time + late + not_done == owed and on_time > late > 0 and not_done > 0
+    records = seed1.records
+    notices = [r for r in records if r["stage"] == "info" and str(r["title"]).startswith("【办结报告】")]
+    assert {r["role"] for r in notices} == {"coordinator"}
+    done_at = {}  # (unit, one-off duty) → when the coordinator was told it is done
+    for r in notices:
+        unit, what = re.fullmatch(r"【办结报告】(.+?)报告已完成“(.+)”", str(r["title"])).groups()  # type: ignore[union-attr]
+        if what in ONE_OFFS:
+            done_at[unit, ONE_OFFS[what]] = str(r["sent_at"])
+    assert len(done_at) == on_time + late
+    assert len(notices) > len(done_at)  # action items and rectifications are reported done the same way
+    # Once a unit reports it done, its ladder stops: nothing of that duty is sent to it after the notice.
+    assert not [r for r in records if (r["unit"], r["duty_code"]) in done_at
+                and str(r["sent_at"]) > done_at[str(r["unit"]), str(r["duty_code"])]]
 
 
 def test_five_inspections_each_with_its_circular(seed1: Run) -> None:
