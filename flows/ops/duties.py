@@ -28,7 +28,7 @@ from models.enums import (
     Role,
     recipient_key,
 )
-from models.plan.schema import LOCALITY_KINDS
+from models.plan.schema import COUNT_UNITS, LOCALITY_KINDS
 from models.plan.store import find_plan
 from models.records.meetings import ActionItem, agenda, create_meeting, record_minutes
 from models.records.obligations import nearest_open_obligation, open_obligations, period_obligations
@@ -47,7 +47,7 @@ from models.records.reports import (
 from models.records.units import duty_members, plan_units, unit_named
 from models.rules.calendar import Due
 from models.rules.decomposition import basis_kind, draft_split, is_split, validate_split
-from models.rules.rubric import configured_rubric, pace_share
+from models.rules.rubric import configured_rubric, expected_share, pace_share
 from models.tables.plan import Indicator
 from notifications.delivery.dispatch import period_label, quoted_title
 from notifications.delivery.outbox import queue_info
@@ -152,6 +152,7 @@ def report_summary(ctx: EngineContext, period: str) -> list[dict[str, Any]]:
         inds = [i for i in indicators(session=session, plan_id=pid) if is_split(i.scope)]
         names = {i.code: i.local_name or i.name for i in inds}
         paced = {i.code for i in inds if i.aggregation == Aggregation.SUM}
+        whole = {i.code for i in inds if i.unit in COUNT_UNITS}
         allocated = {code: shares for code, shares in allocations(session=session, plan_id=pid, year=year).items()
                      if code in names}
         rows = period_reports(session=session, plan_id=pid, period=period)
@@ -165,7 +166,8 @@ def report_summary(ctx: EngineContext, period: str) -> list[dict[str, Any]]:
             if not target:
                 continue
             done = row.actuals.get(code, 0.0) / target
-            gap = ((pace if code in paced else 1.0) - done) * 100  # a rate against its target, never paced
+            owed = expected_share(target, pace, code in whole) if code in paced else 1.0  # a rate: never paced
+            gap = (owed - done) * 100
             if gap > 10:
                 against = "序时进度" if code in paced else "目标值"
                 behind.append(f"{names.get(code, code)} 完成{done:.0%}，低于{against}{gap:.0f}个百分点")

@@ -17,7 +17,6 @@ decides, through the same :mod:`flows.ops` functions the Prefect flows and forms
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from functools import partial
 from types import ModuleType
 
 from flows.ops import rehearsal as R
+from flows.ops import tasks as task_ops
 from flows.ops.commands import stored_plan
 from flows.ops.done import record_done
 from flows.ops.duties import (
@@ -59,7 +59,6 @@ REPORT_WINDOW_DAYS = 14  # as flows.orchestration.deployments: the report notice
 ACTION_ITEM_WORKING_DAYS = 20
 REVIEW_WORKING_DAYS = 2
 RESUBMIT_WORKING_DAYS = 5
-TASKS_MODULE = "flows.ops.tasks"
 
 Action = Callable[[dt.datetime], None]
 
@@ -82,7 +81,6 @@ class RehearsalSummary:
     task_reports: int = 0
     close_outs_approved: int = 0
     close_outs_returned: int = 0
-    task_reports_wired: bool = False
     one_offs_owed: int = 0
     one_offs_on_time: int = 0
     one_offs_late: int = 0
@@ -101,8 +99,7 @@ class RehearsalSummary:
     def lines(self) -> list[str]:
         """The summary as the CLI prints it."""
         tasks = (f"task reports {self.task_reports}, close-outs approved {self.close_outs_approved}, "
-                 f"returned {self.close_outs_returned}" if self.task_reports_wired
-                 else f"task reports: not rehearsed ({TASKS_MODULE} is not available)")
+                 f"returned {self.close_outs_returned}")
         return [
             f"progress reports: {self.reports_owed} owed, {self.reports_on_time} on time, {self.reports_late} late, "
             f"{self.reports_missing} missing",
@@ -116,16 +113,6 @@ class RehearsalSummary:
             f"{self.one_offs_late} late, {self.one_offs_not_done} not done",
             f"documents written: {len(self.exports)}",
         ]
-
-
-def tasks_module() -> ModuleType | None:
-    """:mod:`flows.ops.tasks` (task reports and close-out reviews), or None while it does not exist."""
-    try:
-        return importlib.import_module(TASKS_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != TASKS_MODULE:
-            raise
-        return None
 
 
 class Rehearsal:
@@ -334,18 +321,20 @@ class Rehearsal:
     # --- task reports and close-out reviews (flows.ops.tasks) -----------------------------------------
 
     def _plan_task_reports(self) -> None:
-        """Each item lead reports at each node of the plan's task_report duty, by behaviour; a completed
-        task goes to the coordinator's review. Does nothing while :mod:`flows.ops.tasks` does not exist."""
-        tasks = tasks_module()
-        if tasks is None:
-            return
-        self.summary.task_reports_wired = True
+        """Each node of the plan's task_report duty: the window opens two weeks before it (the task-reports
+        deployment's schedule) and each item lead reports by behaviour; a completed task goes to the
+        coordinator's review."""
+        tasks = task_ops
         for duty in self.plan.duties:
             if duty.kind is not DutyKind.TASK_REPORT:
                 continue
             periods = duty_periods(self.plan, duty, self.ctx.cal)
             for node, (period, nominal) in enumerate(periods):
                 due = self._due(nominal, duty)
+                if due < self.start:
+                    continue  # before the rehearsal: its story is not rehearsed
+                opens = max(nominal - dt.timedelta(days=REPORT_WINDOW_DAYS), self.start)
+                self._at(opens, partial(self._open_task_window, period=period), morning=True)
                 for item in self.plan.items:
                     what = f"task:{item.ref}:{period}"
                     behaviour = R.draw(self.mix, self.seed, item.lead, what)
@@ -354,6 +343,10 @@ class Rehearsal:
                     status = R.task_status(behaviour, node, len(periods), r)
                     self._at(day, partial(self._task_report, tasks=tasks, unit=item.lead, item_ref=item.ref,
                                               period=period, status=status))
+
+    def _open_task_window(self, now: dt.datetime, period: str) -> None:
+        generate(self.ctx, now)
+        task_ops.open_task_window(self.ctx, now, period)
 
     def _task_report(self, now: dt.datetime, tasks: ModuleType, unit: str, item_ref: str, period: str,
                      status: TaskStatus, *, resubmitted: bool = False) -> None:

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from models.dates import to_local
 from models.enums import Comparator, DutyKind, IndicatorScope, Light, ObligationStatus, TaskStatus, UnitKind
-from models.plan.schema import LOCALITY_KINDS
+from models.plan.schema import COUNT_UNITS, LOCALITY_KINDS
 from models.records.obligations import first_obligation_from
 from models.records.reports import PeriodReport, find_duty, period_reports, report_periods
 from models.records.units import plan_units
@@ -233,16 +233,16 @@ def _locality_lines(*, session: Session, plan_id: int, year: int) -> dict[str, l
         .where(col(Indicator.plan_id) == plan_id, col(Target.year) <= year).order_by(col(Target.year))):
         comparators[str(code)] = str(comparator)  # the latest year's comparator wins
     query = (sa.select(col(Unit.name), col(Indicator.code), col(Indicator.name), col(Indicator.local_name),
-                       col(Indicator.aggregation), col(Allocation.value))
+                       col(Indicator.aggregation), col(Allocation.value), col(Indicator.unit))
              .select_from(Allocation).join(Indicator, col(Indicator.id) == col(Allocation.indicator_id))
              .join(Unit, col(Unit.id) == col(Allocation.unit_id))
              .where(col(Allocation.plan_id) == plan_id, col(Allocation.year) == year,
                     col(Indicator.scope) == IndicatorScope.LOCALITY)
              .order_by(col(Indicator.position)))
     out: dict[str, list[_Line]] = {}
-    for unit, code, name, local_name, aggregation, value in session.execute(query):
+    for unit, code, name, local_name, aggregation, value, measure in session.execute(query):
         line = IndicatorLine(name=local_name or name, aggregation=str(aggregation), target=float(value), actual=0.0,
-                             comparator=str(comparators.get(code, Comparator.GE)))
+                             comparator=str(comparators.get(code, Comparator.GE)), whole=measure in COUNT_UNITS)
         out.setdefault(unit, []).append(_Line(code, line))
     return out
 

@@ -5,7 +5,8 @@ The rubric is data, ``config/rubric.yaml`` (documented there, field by field), r
 :mod:`notifications.messages.circular` quotes it in the circular. A bad file raises one
 :class:`~models.errors.ScoringError` naming the file and the field.
 
-The pace-to-date at a report node (:func:`pace_share`) is the share of the year's target a cumulative
+A count (家/个/项) is due in whole units by the node (:func:`expected_share`). The pace-to-date at a report
+node (:func:`pace_share`) is the share of the year's target a cumulative
 (``aggregation: sum``) indicator is expected to have reached by the node:
 
 - ``months`` (default): the whole months of the year completed before the node, over 12. The month of the
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
@@ -50,6 +52,17 @@ def pace_share(node: dt.date, method: str = "months") -> float:
         days_in_year = 366 if calendar.isleap(node.year) else 365
         return (node - dt.date(node.year, 1, 1)).days / days_in_year
     raise ScoringError(f"unknown pace method {method!r}; known: {', '.join(PACE_METHODS)}")
+
+
+def expected_share(target: float, share: float, whole: bool) -> float:
+    """The share of ``target`` due by a node whose pace is ``share``.
+
+    A count (家, 个, 项: ``whole``) is due in whole units: ``floor(target × share)`` of them, so one firm due
+    in the year is not "behind pace" at mid-year; any other quantity is due pro rata (``share``).
+    """
+    if not whole or target <= 0:
+        return share
+    return math.floor(target * share + 1e-9) / target
 
 
 class RubricSpec(BaseModel):

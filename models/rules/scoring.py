@@ -48,7 +48,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from models.enums import Aggregation, Comparator, ScoreLight, UnitKind
 from models.errors import ScoringError
-from models.rules.rubric import RUBRIC, Rubric, pace_share
+from models.rules.rubric import RUBRIC, Rubric, expected_share, pace_share
 
 __all__ = ["RUBRIC", "Rubric", "Score", "UnitFacts", "IndicatorLine", "score_units", "score_components",
            "competition_ranks", "locality_progress", "group_of", "display_order"]
@@ -84,6 +84,7 @@ class IndicatorLine:
     target: float
     actual: float
     comparator: str = Comparator.GE
+    whole: bool = False  # a count (家/个/项): due in whole units by the node (rubric.expected_share)
 
 
 def locality_progress(
@@ -92,7 +93,8 @@ def locality_progress(
     """(progress ratio, points behind pace of the worst indicator, its name) for a locality that reported.
 
     ``node`` is the report node the pace is taken at. Per line: a ``sum`` indicator's expected value
-    is ``target × pace_share(node)``; a ``level`` one's is the target rate (a ``<=`` rate is met when the
+    is ``target × pace_share(node)`` (a count: the whole units due by then, :func:`expected_share`); a
+    ``level`` one's is the target rate (a ``<=`` rate is met when the
     actual is at or below it). The ratio is the mean of ``min(actual / expected, indicator_cap)``; a line
     whose expected value is 0 counts as met. (None, None, None) when there is no line.
     """
@@ -105,7 +107,7 @@ def locality_progress(
         if line.aggregation == Aggregation.LEVEL:
             expected, attained = 1.0, _rate_attained(line)
         else:
-            expected = share
+            expected = expected_share(line.target, share, line.whole)
             attained = line.actual / line.target if line.target > 0 else 1.0
         ratio = attained / expected if expected > 0 else 1.0
         ratios.append(min(max(ratio, 0.0), rubric.indicator_cap))

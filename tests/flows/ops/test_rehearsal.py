@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import sys
-import types
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -148,54 +146,41 @@ def test_pinned_office_files_are_byte_identical(tmp_path: Path) -> None:
     assert Document(str(paths[0])).paragraphs[0].text == "关于2016年上半年专项督查结果的通报"
 
 
-# --- the task-report step, with a stand-in for flows.ops.tasks (another helper's module) ------------------
-
-TASK_DUTY = """  - code: task-report
-    kind: task_report
-    clause: 五(三)
-    title: 报送任务落实情况
-    owner: 市科工商务局
-    responsible: item_leads
-    frequency: semiannual
-    schedule:
-      default: true
-      dates: ["06-05", "12-05"]
-      from: 2015-12-01
-      until: 2017-12-31
-    holiday_policy: roll_forward
-"""
+# --- the task-report step: windows, reports and close-out reviews through flows.ops.tasks -------------------
 
 
-def test_task_reports_and_close_out_reviews_go_through_flows_ops_tasks(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_task_reports_and_close_out_reviews_go_through_flows_ops_tasks(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
     from flows.ops.simulate import Rehearse, simulate
     from models.plan.file import load_plan_file
 
-    seed_plan = (ROOT / "config" / "plans" / "xinyi-2015-2017.yaml").read_text(encoding="utf-8")
-    at = seed_plan.index("  - code: inspection\n")
-    plan_path = tmp_path / "plan.yaml"
-    plan_path.write_text(seed_plan[:at] + TASK_DUTY + seed_plan[at:], encoding="utf-8")
-    items = load_plan_file(plan_path).items
-    calls: list[tuple[str, dict[str, object]]] = []
-    fake = types.ModuleType("flows.ops.tasks")
-    fake.submit_task_report = lambda ctx, now, **kw: calls.append(("submit", {**kw, "day": now.date()}))  # type: ignore[attr-defined]
-    fake.review_task_report = lambda ctx, now, **kw: calls.append(("review", {**kw, "day": now.date()}))  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "flows.ops.tasks", fake)
-
+    items = load_plan_file(ROOT / "config" / "plans" / "xinyi-2015-2017.yaml").items
+    db = tmp_path / "duban.db"
     result = simulate(start=dt.date(2017, 11, 1), end=dt.date(2017, 12, 31), jsonl=tmp_path / "m.jsonl",
-                      plan=plan_path, progress=False, rehearse=Rehearse(mix=MIX, seed=1))
-
-    submits = [kw for kind, kw in calls if kind == "submit"]
-    reviews = [kw for kind, kw in calls if kind == "review"]
-    assert result.rehearsal is not None and result.rehearsal.task_reports_wired
-    assert {kw["period"] for kw in submits} == {"2017-12-05"}
-    assert {(kw["unit"], kw["item_ref"]) for kw in submits} <= {(i.lead, i.ref) for i in items}
-    assert 0.6 * len(items) < len({kw["item_ref"] for kw in submits}) < len(items)  # the missing never report
-    completed = [kw for kw in submits if kw["status"] == TaskStatus.COMPLETED.value]
-    assert completed and reviews and all(kw["source"] == "rehearsal" for kw in submits)
-    returned = [kw for kw in reviews if not kw["approve"]]
-    assert all(kw["reason"] for kw in returned) and all(kw["reason"] == "" for kw in reviews if kw["approve"])
-    approved = {kw["item_ref"] for kw in reviews if kw["approve"]}
-    assert approved == {kw["item_ref"] for kw in completed}  # returned ones come back with more and pass
+                      db_url=f"sqlite:///{db}", progress=False, rehearse=Rehearse(mix=MIX, seed=1))
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        reports = conn.execute(sa.text(
+            "SELECT i.ref, u.name, o.period, r.status, r.source, r.review, r.review_note FROM task_report r "
+            "JOIN item i ON i.id = r.item_id JOIN unit u ON u.id = r.unit_id "
+            "JOIN obligation o ON o.id = r.obligation_id"
+        )).all()
+    engine.dispose()
+    leads = {i.ref: i.lead for i in items}
+    assert {period for _, _, period, *_ in reports} == {"2017-12-05"}
+    assert all(leads[ref] == unit for ref, unit, *_ in reports)  # only leads report in the rehearsal
+    reported = {ref for ref, *_ in reports}
+    assert 0.6 * len(items) < len(reported) < len(items)  # the missing never report
+    assert all(source == "rehearsal" for *_, source, _, _ in reports)
+    completed = {ref for ref, _, _, status, *_ in reports if status == TaskStatus.COMPLETED.value}
+    approved = {ref for ref, *_, review, _ in reports if review == "approved"}
+    returned = [(ref, note) for ref, *_, review, note in reports if review == "returned"]
+    assert completed and approved == completed  # returned ones come back with more and pass
+    assert all(note for _, note in returned)
+    assert result.rehearsal is not None
     assert result.rehearsal.close_outs_approved == len(approved)
     assert result.rehearsal.close_outs_returned == len(returned)
+    lines = (tmp_path / "m.jsonl").read_text(encoding="utf-8").splitlines()
+    windows = [line for line in lines if "牵头任务" in line and '"stage": "info"' in line]
+    assert len(windows) >= len(set(leads.values()))  # every lead was asked before the node

@@ -125,3 +125,27 @@ class TestRubricFile:
     def test_a_missing_file(self, tmp_path: Path) -> None:
         with pytest.raises(ScoringError, match=r"rubric\.yaml: no such file"):
             load_rubric(tmp_path / "rubric.yaml")
+
+
+def test_a_count_is_due_in_whole_units_by_the_node() -> None:
+    from models.rules.rubric import expected_share
+
+    june = 5 / 12
+    assert expected_share(1, june, whole=True) == 0.0  # one firm in the year: none due by June
+    assert expected_share(32, june, whole=True) == 13 / 32  # floor(13.33)
+    assert expected_share(105, june, whole=False) == june  # 亿元: pro rata
+    assert expected_share(0, june, whole=True) == june
+
+
+def test_one_firm_due_in_the_year_is_not_behind_pace_at_mid_year() -> None:
+    import datetime as dt
+
+    from models.rules.scoring import IndicatorLine, locality_progress
+
+    node = dt.date(2016, 6, 5)
+    firm = IndicatorLine(name="开展技改的规模以上工业企业", aggregation="sum", target=1, actual=0, whole=True)
+    money = IndicatorLine(name="工业投资", aggregation="sum", target=12, actual=5)
+    progress, gap, _ = locality_progress([firm, money], node)
+    assert gap is not None and gap <= 0 and progress is not None and progress >= 1.0
+    as_money = IndicatorLine(name="x", aggregation="sum", target=1, actual=0)
+    assert locality_progress([as_money], node)[1] == 41.7  # the same 0 of 1, were it divisible, is behind
