@@ -38,6 +38,7 @@ from models.records.tasks import (
     task_rows,
 )
 from models.records.tasks import review_task_report as record_review
+from models.rules.authority import is_own, supervisor_of
 from models.rules.calendar import Due
 from models.tables.engine import Obligation
 from models.tables.plan import Plan, Unit
@@ -86,11 +87,11 @@ def _label(ob: Obligation, item: TaskItem) -> str:
 
 
 def _tell(ctx: EngineContext, session: Session, now: dt.datetime, *, unit: Unit | None, template: str,
-          values: dict[str, Any], key: str, obligation_id: int | None) -> int:
-    """Queue one message: to ``unit``'s handler, or to the coordinator when ``unit`` is None."""
+          values: dict[str, Any], key: str, obligation_id: int | None, role: Role = Role.COORDINATOR) -> int:
+    """Queue one message: to ``unit``'s handler, or to ``role`` (the coordinator, the leader) when ``unit`` is None."""
     msg = render_values(template, values)
-    role = Role.HANDLER if unit is not None else Role.COORDINATOR
-    recipient = recipient_key(Role.HANDLER, unit.code) if unit is not None else recipient_key(Role.COORDINATOR)
+    role = Role.HANDLER if unit is not None else role
+    recipient = recipient_key(Role.HANDLER, unit.code) if unit is not None else recipient_key(role)
     return queue_info(session=session, recipient=recipient, role=role, title=msg.title, body=msg.body, key=key,
                       now=now, cal=ctx.cal, hours=ctx.hours, obligation_id=obligation_id)
 
@@ -117,9 +118,12 @@ def submit_task_report(ctx: EngineContext, now: dt.datetime, *, unit: str, item_
                                       problems=problems, next_steps=next_steps, evidence=evidence, source=source,
                                       now=now)
         if recorded.created and recorded.awaiting_review:
+            # The office's own task is not closed out by itself: its application goes up to the leader.
+            own = is_own(plan, who.name)
             _tell(ctx, session, now, unit=None, template="task_application", key=f"apply@v{recorded.version}",
-                  obligation_id=ob.id, values={
-                      "unit_name": who.name, "ref": item.ref, "item_title": item.title, "coordinator": plan.coordinator,
+                  obligation_id=ob.id, role=Role.LEADER if own else Role.COORDINATOR, values={
+                      "unit_name": who.name, "ref": item.ref, "item_title": item.title, "own": own,
+                      "coordinator": plan.coordinator, "reviewer": supervisor_of(plan, who.name),
                       "period_label": _label(ob, item), "day": to_local(now).date(), "done": done.strip() or "—",
                       "evidence": evidence.strip()})
         return recorded
@@ -128,6 +132,9 @@ def submit_task_report(ctx: EngineContext, now: dt.datetime, *, unit: str, item_
 def review_task_report(ctx: EngineContext, now: dt.datetime, *, item_ref: str, period: str, approve: bool,
                        reason: str = "") -> dict[str, Any]:
     """The coordinator's review of a lead's application for close-out (销号), told to the lead.
+
+    The coordinator's own item is reviewed by the issuer (:func:`models.rules.authority.supervisor_of`): the
+    coordinator records the leader's decision, and the lead is told it was 信宜市人民政府's.
 
     Approve: the node is accepted, the item closed out (its later nodes waived, note 已销号). Return: a reason
     is required; the node is open again and chased.
@@ -146,7 +153,8 @@ def review_task_report(ctx: EngineContext, now: dt.datetime, *, item_ref: str, p
         told = _tell(ctx, session, now, unit=item.lead, template="task_review",
                      key=f"review@v{report.version}@{'ok' if approve else 'back'}", obligation_id=ob.id, values={
                          "approved": approve, "unit_name": item.lead.name, "ref": item.ref, "item_title": item.title,
-                         "coordinator": plan.coordinator, "period_label": _label(ob, item), "waived": waived,
+                         "coordinator": supervisor_of(plan, item.lead.name), "period_label": _label(ob, item),
+                         "waived": waived,
                          "reason": reason.strip(), "day": today})
         return {"item": item.ref, "period": ob.period, "outcome": report.review, "version": report.version,
                 "waived": waived, "lead_told": bool(told)}

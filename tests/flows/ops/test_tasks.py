@@ -156,6 +156,19 @@ def test_approving_a_completed_task_closes_it_out_and_nobody_is_asked_again(ctx:
                            done="再报")
 
 
+def test_the_coordinators_own_task_is_not_closed_out_by_itself(ctx: EngineContext) -> None:
+    submit_task_report(ctx, NOW, unit="市科工商务局", item_ref="三(二)3", status="completed", done="两化融合贯标",
+                       evidence="信科工商〔2015〕12号")
+    applications = _messages(ctx, "apply@")
+    assert list(applications) == ["role-leader"]  # not to the coordinator, which is the lead itself
+    body = applications["role-leader"][0]["body"]
+    assert applications["role-leader"][0]["title"].endswith("已完成，提请审定销号")
+    assert body.startswith("市政府分管领导：") and "提请信宜市人民政府审定" in body
+    review_task_report(ctx, NOW, item_ref="三(二)3", period="2015-12-05", approve=True)
+    told = _messages(ctx, "review@")["unit-kgswj+role-handler"][0]["body"]
+    assert "经信宜市人民政府审核，同意销号" in told and "经市科工商务局审核" not in told
+
+
 def test_returning_needs_a_reason_reopens_the_node_and_tells_the_lead(ctx: EngineContext) -> None:
     submit_task_report(ctx, NOW, unit="市发改局", item_ref="四(一)", status="completed", done="清理收费")
     with pytest.raises(TaskReportError, match="needs a reason"):
