@@ -34,7 +34,7 @@ from yaml.events import AliasEvent, Event
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
-from models.errors import YamlError
+from models.errors import DubanError, YamlError
 from models.validation import shown
 
 CORE = "tag:yaml.org,2002:"
@@ -275,3 +275,19 @@ def read_text(path: Path, *, max_bytes: int = DEFAULT_LIMITS.max_chars) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise YamlError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+
+
+def load_config_file(path: Path, error: type[DubanError]) -> Any:
+    """Read and parse a configuration file (the ladder, the rubric), every problem one ``error`` naming the file.
+
+    Raises:
+        error: no such file, unreadable, too large, not UTF-8, or bad YAML (with its line).
+    """
+    try:
+        return load(read_text(path))
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    except YamlError as exc:
+        raise error(f"{path}:{exc.line}: {exc.problem}" if exc.line else f"{path}: {exc.problem}") from None

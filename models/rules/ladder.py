@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from models import safe_yaml
 from models.enums import Role, Stage
-from models.errors import LadderError, YamlError
+from models.errors import LadderError
 from models.rules.authority import own_ladder_problems
 from models.validation import format_validation_error
 
@@ -120,14 +120,7 @@ def load_escalation(path: Path) -> EscalationSpec:
     Raises:
         LadderError: naming the file, the path inside it and the problem.
     """
-    try:
-        data = safe_yaml.load(safe_yaml.read_text(path))
-    except FileNotFoundError:
-        raise LadderError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise LadderError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    except YamlError as exc:
-        raise LadderError(f"{path}:{exc.line}: {exc.problem}" if exc.line else f"{path}: {exc.problem}") from None
+    data = safe_yaml.load_config_file(path, LadderError)
     try:
         return EscalationSpec.model_validate(data)
     except ValidationError as exc:

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from config.settings import CONFIG_DIR
 from models import safe_yaml
-from models.errors import ScoringError, YamlError
+from models.errors import ScoringError
 from models.validation import format_validation_error
 
 PACE_METHODS: tuple[str, ...] = ("months", "days")
@@ -162,14 +162,7 @@ def load_rubric(path: Path) -> Rubric:
     Raises:
         ScoringError: one line naming the file, the field and the problem.
     """
-    try:
-        data = safe_yaml.load(safe_yaml.read_text(path))
-    except FileNotFoundError:
-        raise ScoringError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise ScoringError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    except YamlError as exc:
-        raise ScoringError(f"{path}:{exc.line}: {exc.problem}" if exc.line else f"{path}: {exc.problem}") from None
+    data = safe_yaml.load_config_file(path, ScoringError)
     if not isinstance(data, dict):
         raise ScoringError(f"{path}: expected a mapping of rubric fields, got {type(data).__name__}")
     try:
