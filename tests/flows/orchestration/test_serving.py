@@ -24,7 +24,7 @@ from tests.conftest import SEED_PLAN
 PERIODS = ["2015-12-05", "2016-06-05", "2016-12-05", "2017-06-05", "2017-12-05"]
 DEPLOYMENTS = ["load-plan", "sweep", "dispatch", "progress-reports", "submit-progress-report", "import-report-workbook",
                "target-decomposition", "joint-meeting", "record-meeting-minutes", "inspection", "task-reports",
-               "submit-task-report", "review-task-report"]
+               "submit-task-report", "review-task-report", "record-done"]
 
 
 @contextmanager
@@ -116,7 +116,7 @@ def test_served_forms_follow_a_plan_loaded_then_periods_created_without_restart(
     # Only the deployments whose form or schedules changed were applied again.
     # The plan brings the units, the schedules and the task forms' items and nodes; the periods, the report forms.
     assert ("updated progress-reports, submit-progress-report, target-decomposition, joint-meeting, "
-            "record-meeting-minutes, task-reports, submit-task-report, review-task-report\n") in printed
+            "record-meeting-minutes, task-reports, submit-task-report, review-task-report, record-done\n") in printed
     assert "updated progress-reports, submit-progress-report, inspection\n" in printed
 
 
