@@ -8,12 +8,19 @@ import sqlalchemy as sa
 
 from models.db import session_scope
 from models.engine.obligations import GenerateResult, generate_obligations
+from models.plan.file import load_plan_file
+from models.plan.tasks import derived_code
 from models.rules.ladder import first_offset
 from notifications.delivery.dispatch import Job, build_jobs
+from tests.conftest import SEED_PLAN
 from tests.models.engine.conftest import CAL, ESC, at, rows, run_sweep
 
 COORDINATOR = "市科工商务局"
 ISSUER = "信宜市人民政府"  # also the seed's leader
+SEED = load_plan_file(SEED_PLAN)
+# The items the coordinator leads: their task reports (one duty per item, 5 nodes each) are its own work too.
+OWN_ITEMS = [item for item in SEED.items if item.lead == COORDINATOR]
+OTHER_ITEMS = [item for item in SEED.items if item.lead != COORDINATOR]
 
 
 def generate(engine: sa.Engine, day: dt.date) -> GenerateResult:
@@ -35,8 +42,12 @@ class TestGeneration:
         got = rows(seeded, "SELECT d.code, u.name, o.own, COUNT(*) FROM obligation o JOIN duty d ON d.id = o.duty_id "
                            "JOIN unit u ON u.id = o.unit_id GROUP BY d.code, u.name, o.own")
         own = {(str(code), str(name)) for code, name, flag, _n in got if bool(flag)}
-        assert own == {("decomposition", COORDINATOR), ("joint-meeting", COORDINATOR), ("inspection", COORDINATOR)}
-        assert sum(int(str(n)) for code, _name, flag, n in got if not bool(flag)) == 100  # the localities' reports
+        tasks = {(derived_code("task-report", item.ref), COORDINATOR) for item in OWN_ITEMS}
+        assert len(OWN_ITEMS) == 19 and len(tasks) == 19
+        assert own == {("decomposition", COORDINATOR), ("joint-meeting", COORDINATOR), ("inspection", COORDINATOR)
+                       } | tasks
+        # Not own: the localities' reports and one-off duties, the other leads' task reports.
+        assert sum(int(str(n)) for code, _name, flag, n in got if not bool(flag)) == 100 + 40 + 5 * len(OTHER_ITEMS)
 
     def test_an_open_obligation_of_the_issuer_from_before_is_waived_once(self, seeded: sa.Engine) -> None:
         # A database from before the authority rules: the inspection was the issuer's, and was being chased.
@@ -82,7 +93,8 @@ class TestGeneration:
                    "ORDER BY x.id")
         assert ("notice@3", "unit-kgswj+role-head", "pending") in rows(seeded, waiting)
         res = generate(seeded, day)
-        assert res.own_changed == 17 + 1  # 2 splits, 10 meetings, 5 inspections; the locality back to False
+        # 2 splits, 10 meetings, 5 inspections, the coordinator's task reports; the locality back to False
+        assert res.own_changed == 17 + 5 * len(OWN_ITEMS) + 1
         assert {(k, r) for k, r, s in rows(seeded, waiting) if s == "pending"} == set()  # the old ladder's, cancelled
         run_sweep(seeded, at(day, 10, 0))
         assert {(k, r) for k, r, s in rows(seeded, waiting) if s == "pending"} == {("escalate@3", "role-leader")}
