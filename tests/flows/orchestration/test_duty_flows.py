@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 import json
 import threading
@@ -136,7 +137,8 @@ def _wait_for_state(flow_name: str, state: str, timeout: float = 60, pause_key: 
                 pause_key is None or current.state_details.pause_key == pause_key):
             return runs[0]
         time.sleep(0.5)
-    raise AssertionError(f"flow run {flow_name} did not reach {state} ({pause_key}) in {timeout} s")
+    seen = f"{current.name}: {current.message}" if current is not None else "no run"
+    raise AssertionError(f"flow run {flow_name} did not reach {state} ({pause_key}) in {timeout} s; it is {seen}")
 
 
 def test_target_split_asks_again_on_invalid_input_then_stores_and_notifies(seeded: str) -> None:
@@ -158,12 +160,22 @@ def test_target_split_asks_again_on_invalid_input_then_stores_and_notifies(seede
     run_name = f"split-2016-{uuid.uuid4().hex[:8]}"  # unique on the shared server (both databases' runs)
 
     def run() -> None:
-        with use_clock(FixedClock(at(2016, 4, 1))):
-            outcome["result"] = target_decomposition_flow.with_options(flow_run_name=run_name)(year=2016)
+        try:
+            with use_clock(FixedClock(at(2016, 4, 1))):
+                outcome["result"] = target_decomposition_flow.with_options(flow_run_name=run_name)(year=2016)
+        except BaseException as exc:  # noqa: BLE001 - shown by the test when the run never pauses
+            outcome["error"] = exc
+            raise
 
-    worker = threading.Thread(target=run, daemon=True)
+    # A copy of this context, so the run talks to the test server: PREFECT_API_URL is a context setting, and a
+    # bare thread gets Prefect's root settings, which are ephemeral when Prefect was first imported before the
+    # test server's fixture ran (as a module of form tests without the server does).
+    worker = threading.Thread(target=contextvars.copy_context().run, args=(run,), daemon=True)
     worker.start()
-    paused = _wait_for_state(run_name, "Paused", pause_key="split-2016-1")
+    try:
+        paused = _wait_for_state(run_name, "Paused", pause_key="split-2016-1")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; the run raised {outcome.get('error')!r}") from None
     wrong = json.loads(json.dumps(draft))
     wrong[f"i{inv}"]["l0"] += 50  # the towns' sum no longer matches the city's 105 亿元, and no reason given
     resume_flow_run(paused.id, run_input={**wrong, "reason": ""})
