@@ -223,9 +223,11 @@ def _refresh_own(
     the next sweep, and only the current one is sent.
     """
     mine = {uid for uid, name in names.items() if is_own(plan, name)}
-    rows = session.execute(sa.select(Obligation.id, Obligation.unit_id, Obligation.own).where(  # type: ignore[call-overload]
-        col(Obligation.plan_id) == pid, col(Obligation.status) == ObligationStatus.OPEN)).all()
-    flip = [oid for oid, uid, own in rows if bool(own) != (uid in mine)]
+    # Compared in SQL, so a sweep with nothing to flip (the usual case) reads no rows back.
+    should_be_own = col(Obligation.unit_id).in_(sorted(mine)) if mine else sa.false()
+    flip = list(session.exec(select(Obligation.id).where(
+        col(Obligation.plan_id) == pid, col(Obligation.status) == ObligationStatus.OPEN,
+        col(Obligation.own) != should_be_own)))
     for ob in session.exec(select(Obligation).where(col(Obligation.id).in_(flip))) if flip else ():
         ob.own = ob.unit_id in mine
         ob.stage_seq = -1
