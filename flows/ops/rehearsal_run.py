@@ -21,7 +21,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from types import ModuleType
 
 from flows.ops import rehearsal as R
 from flows.ops import tasks as task_ops
@@ -324,7 +323,6 @@ class Rehearsal:
         """Each node of the plan's task_report duty: the window opens two weeks before it (the task-reports
         deployment's schedule) and each item lead reports by behaviour; a completed task goes to the
         coordinator's review."""
-        tasks = task_ops
         for duty in self.plan.duties:
             if duty.kind is not DutyKind.TASK_REPORT:
                 continue
@@ -341,31 +339,31 @@ class Rehearsal:
                     r = R.rng(self.seed, item.lead, f"day:{what}")
                     day = R.act_on(behaviour, due, self.ctx.cal, r)
                     status = R.task_status(behaviour, node, len(periods), r)
-                    self._at(day, partial(self._task_report, tasks=tasks, unit=item.lead, item_ref=item.ref,
+                    self._at(day, partial(self._task_report, unit=item.lead, item_ref=item.ref,
                                               period=period, status=status))
 
     def _open_task_window(self, now: dt.datetime, period: str) -> None:
         generate(self.ctx, now)
         task_ops.open_task_window(self.ctx, now, period)
 
-    def _task_report(self, now: dt.datetime, tasks: ModuleType, unit: str, item_ref: str, period: str,
+    def _task_report(self, now: dt.datetime, unit: str, item_ref: str, period: str,
                      status: TaskStatus, *, resubmitted: bool = False) -> None:
         if item_ref in self._closed_items:
             return  # closed out (销号): nothing more to report
         evidence = R.TASK_EVIDENCE + ("（补充材料）" if resubmitted else "")
-        tasks.submit_task_report(self.ctx, now, unit=unit, item_ref=item_ref, period=period, status=status.value,
+        task_ops.submit_task_report(self.ctx, now, unit=unit, item_ref=item_ref, period=period, status=status.value,
                                  done=R.TASK_DONE[status], problems="", next_steps="", evidence=evidence,
                                  source="rehearsal")
         self.summary.task_reports += 1
         if status is TaskStatus.COMPLETED:
             day = self.ctx.cal.add_working_days(to_local(now).date(), REVIEW_WORKING_DAYS)
             approve = resubmitted or R.approve_close_out(self.seed, unit, f"{item_ref}:{period}")
-            self._at(day, partial(self._review, tasks=tasks, unit=unit, item_ref=item_ref, period=period,
+            self._at(day, partial(self._review, unit=unit, item_ref=item_ref, period=period,
                                      approve=approve))
 
-    def _review(self, now: dt.datetime, tasks: ModuleType, unit: str, item_ref: str, period: str,
+    def _review(self, now: dt.datetime, unit: str, item_ref: str, period: str,
                 approve: bool) -> None:
-        tasks.review_task_report(self.ctx, now, item_ref=item_ref, period=period, approve=approve,
+        task_ops.review_task_report(self.ctx, now, item_ref=item_ref, period=period, approve=approve,
                                  reason="" if approve else R.RETURN_REASON)
         if approve:
             self.summary.close_outs_approved += 1
@@ -373,6 +371,6 @@ class Rehearsal:
             return
         self.summary.close_outs_returned += 1
         day = self.ctx.cal.add_working_days(to_local(now).date(), RESUBMIT_WORKING_DAYS)
-        self._at(day, partial(self._task_report, tasks=tasks, unit=unit, item_ref=item_ref, period=period,
+        self._at(day, partial(self._task_report, unit=unit, item_ref=item_ref, period=period,
                                   status=TaskStatus.COMPLETED, resubmitted=True))
 
