@@ -173,6 +173,8 @@ class OutboxStatus(StrEnum):
 
     ``skipped`` records a ladder rung the sweep passed over (an obligation that was already further along when
     first swept): the decision is kept, so a later sweep cannot send it, but nothing is sent.
+    ``bundled`` is a ladder decision carried by a digest row (``digest_id``): the digest is sent, not the row
+    (:mod:`notifications.delivery.digest`).
     """
 
     PENDING = "pending"
@@ -182,6 +184,7 @@ class OutboxStatus(StrEnum):
     CANCELLED = "cancelled"
     SUPERSEDED = "superseded"
     SKIPPED = "skipped"
+    BUNDLED = "bundled"
 
 
 class Stage(StrEnum):
@@ -195,11 +198,13 @@ class Stage(StrEnum):
 
 
 class SystemStage(StrEnum):
-    """Outbox stages that are not ladder rungs: a failure report, a test message, an informational notice."""
+    """Outbox stages that are not ladder rungs: a failure report, a test message, an informational notice, and a
+    digest (one recipient's day of ladder decisions for one plan, sent as one message)."""
 
     FAILURE = "failure"
     TEST = "test"
     INFO = "info"
+    DIGEST = "digest"
 
 
 class Role(StrEnum):

@@ -16,7 +16,6 @@ from typing import Any
 from sqlmodel import Session
 
 from flows.ops.engine import EngineContext, generate
-from flows.ops.tasks import clause_words
 from models.dates import to_local
 from models.db import session_scope
 from models.engine.adhoc import SYSTEM_DUTIES, close_obligation
@@ -37,6 +36,7 @@ from models.records.done import (
 from models.tables.plan import Duty, Plan, Unit
 from notifications.delivery.outbox import queue_info
 from notifications.messages.render import render_values
+from notifications.messages.wording import clause_words
 
 # Where a duty with its own submission path is submitted instead.
 OWN_PATHS: dict[str, str] = {

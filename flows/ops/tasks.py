@@ -11,7 +11,6 @@ node is open again). A cooperating unit may contribute; its report never closes 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from sqlmodel import Session
@@ -45,6 +44,7 @@ from models.tables.plan import Plan, Unit
 from notifications.delivery.dispatch import period_label, quoted_title
 from notifications.delivery.outbox import queue_info
 from notifications.messages.render import render_values
+from notifications.messages.wording import clause_words
 
 STATUS_ZH: dict[str, str] = {TaskStatus.NOT_STARTED: "未启动", TaskStatus.IN_PROGRESS: "推进中",
                              TaskStatus.COMPLETED: "已完成", TaskStatus.LAGGING: "滞后"}
@@ -52,15 +52,6 @@ _LIGHT_ZH: dict[str, str] = {Light.RED: "红", Light.YELLOW: "黄", Light.BLUE: 
 _OB_ZH: dict[str, str] = {ObligationStatus.OPEN: "待报送", ObligationStatus.SUBMITTED: "已报送",
                           ObligationStatus.ACCEPTED: "已销号", ObligationStatus.WAIVED: "已销号(免报)",
                           ObligationStatus.CLOSED: "已办结"}
-_CLAUSE = re.compile(r"^([一二三四五六七八九十]+)(\(.+?\))$")
-
-
-def clause_words(clause: str) -> str:
-    """A clause as an official cites it: ``五(三)、五(四)`` → ``第五部分第(三)、(四)项``; else unchanged."""
-    parts = [_CLAUSE.match(p.strip()) for p in clause.split("、")]
-    if not clause or not all(parts) or len({m.group(1) for m in parts if m}) != 1:
-        return f"“{clause}”" if clause else ""
-    return f"第{parts[0].group(1) if parts[0] else ''}部分第{'、'.join(m.group(2) for m in parts if m)}项"
 
 
 def parse_status(status: str | TaskStatus) -> TaskStatus:

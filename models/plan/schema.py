@@ -83,12 +83,29 @@ class Period(_Strict):
     end: int = Field(ge=1949, le=LAST_YEAR, description="Last year of the plan")
 
 
+class ContactSpec(_Strict):
+    """Whom an official calls or writes to about a unit's duties: deployment data, not in the notice.
+
+    Messages name the contact of the office that chases a duty (its owner, or the coordinator for the issuer's).
+    """
+
+    person: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = Field(
+        default="", description="The contact person or desk, e.g. 督查股 李明")
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40,
+                                            pattern=r"^[0-9０-９()（）+\- 、/转]*$")] = Field(
+        default="", description="Phone, e.g. 0668-8812345")
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120,
+                                            pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")] = Field(
+        default="", description="The mailbox reports and workbooks are returned to")
+
+
 class UnitSpec(_Strict):
     """A responsible unit: a department, a town, a sub-district or another body."""
 
     name: Name
     code: Code = Field(description="ASCII code; the Apprise tag of its contacts is unit-<code>")
     kind: UnitKind
+    contact: ContactSpec | None = Field(default=None, description="Its contact for the messages it sends")
 
 
 class IndicatorSpec(_Strict):
@@ -185,6 +202,9 @@ class PlanSpec(_Strict):
     leader: Name | None = None
     secretariat: Name | None = Field(default=None,
                                      description="Office preparing the issuer's own duties (coordinator if None)")
+    notice_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)] | None = Field(
+        default=None, description="Prefix of the 督办单 numbers, e.g. 信督办 → 信督办〔2016〕3号 (default: the "
+                                  "issuer's first character + 督办)")
     units: list[UnitSpec] = Field(max_length=MAX_UNITS)
     localities: list[UnitSpec] = Field(default_factory=list, max_length=MAX_LOCALITIES)
     indicators: list[IndicatorSpec] = Field(default_factory=list, max_length=MAX_INDICATORS)

@@ -20,6 +20,7 @@ from models.errors import PlanError
 from models.plan.schema import (
     LOCALITY_KINDS,
     Baseline,
+    ContactSpec,
     DutySpec,
     IndicatorSpec,
     ItemSpec,
@@ -71,7 +72,7 @@ def load_plan(spec: PlanSpec, *, session: Session, now: dt.datetime, source: str
         "title": spec.title, "notice_title": spec.notice_title, "doc_number": spec.doc_number,
         "issuer": spec.issuer, "issued_on": spec.issued_on, "period_start": spec.period.start,
         "period_end": spec.period.end, "coordinator": spec.coordinator, "leader": spec.leader,
-        "secretariat": spec.secretariat,
+        "secretariat": spec.secretariat, "notice_code": spec.notice_code,
     }
     created = plan is None
     if plan is None:
@@ -132,7 +133,7 @@ def _sync_units(session: Session, pid: int, spec: PlanSpec, changes: list[str]) 
     for pos, u in enumerate(spec.all_units):
         row = matched.get(u.name)
         if row is None:
-            row = Unit(plan_id=pid, name=u.name, code=u.code, kind=u.kind, position=pos)
+            row = Unit(plan_id=pid, name=u.name, code=u.code, kind=u.kind, position=pos, contact=_contact_json(u))
             session.add(row)
             changes.append(f"unit {u.name}: added")
         else:
@@ -142,10 +143,23 @@ def _sync_units(session: Session, pid: int, spec: PlanSpec, changes: list[str]) 
             if old_code != u.code:
                 changes.append(f"unit {u.name}: code {old_code} → {u.code}")
             row.name, row.code = u.name, u.code
-            _apply(row, {"kind": u.kind, "position": pos}, f"unit {u.name}", changes)
+            _apply(row, {"kind": u.kind, "position": pos, "contact": _contact_json(u)}, f"unit {u.name}", changes)
         out[u.name] = row
     session.flush()
     return out
+
+
+def _contact_json(u: UnitSpec) -> str | None:
+    """A unit's contact as stored (JSON), or None when the plan gives none."""
+    if u.contact is None:
+        return None
+    return json.dumps(u.contact.model_dump(), ensure_ascii=False, sort_keys=True)
+
+
+def _unit_spec(u: Unit) -> UnitSpec:
+    """The stored unit back as a spec, its contact included."""
+    contact = ContactSpec.model_validate(json.loads(u.contact)) if u.contact else None
+    return UnitSpec(name=u.name, code=u.code, kind=u.kind, contact=contact)
 
 
 def _sync_items(
@@ -282,9 +296,9 @@ def read_plan(code: str | None = None, *, session: Session) -> PlanSpec:
         code=plan.code, title=plan.title, notice_title=plan.notice_title, doc_number=plan.doc_number,
         issuer=plan.issuer, issued_on=plan.issued_on,
         period=Period(start=plan.period_start, end=plan.period_end),
-        coordinator=plan.coordinator, leader=plan.leader, secretariat=plan.secretariat,
-        units=[UnitSpec(name=u.name, code=u.code, kind=u.kind) for u in units if u.kind not in LOCALITY_KINDS],
-        localities=[UnitSpec(name=u.name, code=u.code, kind=u.kind) for u in units if u.kind in LOCALITY_KINDS],
+        coordinator=plan.coordinator, leader=plan.leader, secretariat=plan.secretariat, notice_code=plan.notice_code,
+        units=[_unit_spec(u) for u in units if u.kind not in LOCALITY_KINDS],
+        localities=[_unit_spec(u) for u in units if u.kind in LOCALITY_KINDS],
         indicators=indicators,
         targets=targets,
         items=_read_items(session, pid, name),

@@ -116,6 +116,10 @@ class Outbox(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("obligation_id", "stage_key", "recipient", name="uq_outbox_dedupe"),
         sa.Index("ix_outbox_ready", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_digest", "digest_id"),
+        # One carrier (a message that goes out) per plan, recipient and working day: the digest's guarantee.
+        sa.Index("uq_outbox_carrier_day", "plan_id", "recipient", "carried_on", unique=True,
+                 sqlite_where=sa.text("digest_id = id"), postgresql_where=sa.text("digest_id = id")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -138,6 +142,24 @@ class Outbox(SQLModel, table=True):
     payload: str | None = Field(default=None, description="JSON: a pre-rendered title and body, or report context")
     attachments: str | None = Field(default=None, description="JSON list of file paths to attach (email only)")
     created_at: dt.datetime = Field(sa_type=AwareDateTime)
+    plan_id: int | None = Field(default=None, description="The plan the message is about (set when it is bundled)")
+    digest_id: int | None = Field(
+        default=None,
+        description="The row that carries this decision: itself when it goes out alone, a digest row when bundled "
+                    "with others; NULL until the dispatcher has decided (ladder rows wait for that)")
+    carried_on: dt.date | None = Field(default=None, description="The local working day a carrier was released on")
+    doc_no: str | None = Field(default=None, max_length=40, description="The 督办单 number this message carries")
+
+
+class Serial(SQLModel, table=True):
+    """Document numbers handed out per plan, series and year (e.g. 督办单 信督办〔2016〕3号)."""
+
+    __tablename__ = "serial"
+
+    plan_id: int = Field(foreign_key="plan.id", ondelete="CASCADE", primary_key=True)
+    series: str = Field(max_length=16, primary_key=True)
+    year: int = Field(primary_key=True)
+    last: int = 0
 
 
 class Delivery(SQLModel, table=True):

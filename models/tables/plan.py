@@ -53,6 +53,8 @@ class Plan(SQLModel, table=True):
     secretariat: str | None = Field(
         default=None, max_length=200,
         description="The office that prepares the issuer's own duties (督查室); the coordinator when None")
+    notice_code: str | None = Field(
+        default=None, max_length=16, description="Prefix of the 督办单 numbers, e.g. 信督办 (信督办〔2016〕3号)")
     source_path: str = ""
     content_hash: str = Field(default="", max_length=64)
     loaded_at: dt.datetime = Field(sa_type=AwareDateTime)
@@ -74,6 +76,7 @@ class Unit(SQLModel, table=True):
     code: str = Field(max_length=64)
     kind: UnitKind = Field(sa_column=_enum(UnitKind))
     position: int = 0
+    contact: str | None = Field(default=None, description="JSON: its contact for messages (person, phone, email)")
 
 
 class Item(SQLModel, table=True):

@@ -32,6 +32,22 @@ ROLES: tuple[Role, ...] = tuple(role for role in Role if role is not Role.FALLBA
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
+CHANNELS: tuple[str, ...] = ("email", "text", "markdown")
+"""The forms a message is rendered in: ``email`` (plain text, with the attached workbook), ``text`` (plain text on
+an IM channel, no attachment: the mailbox and phone, or the link, instead) and ``markdown`` (an IM contact set to
+``format=markdown``: bold time limit, lists). A template reads the form it is rendering as ``channel``."""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Whom an official calls or writes to: the chasing office's desk (plan data, ``units[].contact``)."""
+
+    unit: str
+    person: str = ""
+    phone: str = ""
+    email: str = ""
+
+
 @dataclass(frozen=True)
 class MessageContext:
     """Everything a ladder message says: what is due, by when, who chases, and what comes next.
@@ -80,14 +96,63 @@ class MessageContext:
     own: bool = False
     schedule_default: bool = False
     duty_owner: str = ""
+    # Issue 12: what an official needs to act at once.
+    holiday_rule: str = "working_day"  # working_day | rolled_forward | pulled_earlier | kept
+    issuer: str = ""  # the unit that issues (落款) the message: the chasing office; "" → coordinator
+    issued_on: date | None = None  # the 落款 date (the local day it is sent)
+    contact: Contact | None = None  # whom to contact; None → the issuer without details
+    clause_ref: str = ""  # the clause in words, e.g. 第五部分第(三)项
+    doc_no: str = ""  # the 督办单 number (notice stage, head's copy and the coordinator's), else ""
+    limit_on: date | None = None  # a 督办单's new time limit (the working day before the next stage)
+    overdue_stage: str | None = None  # before the due date: the first stage after it (what follows if missed)
+    overdue_on: date | None = None  # and its date
+    leader_title: str = ""  # how the leader is addressed, e.g. 市政府分管领导
+    obligation_title: str = ""  # what is owed when more specific than the duty's title (obligation.title)
 
 
 @dataclass(frozen=True)
 class RenderedMessage:
-    """A message ready to send: a one-line title and a plain-text body."""
+    """A message ready to send: a one-line title and its body in each channel's form (:data:`CHANNELS`).
+
+    ``body`` is the email form and what the outbox records; ``text`` and ``markdown`` are the IM forms (None: the
+    same as ``body``/``text``). ``items`` counts the entries the message lists, for the note that a channel's size
+    limit cut the list (``（共N项，详见…）``).
+    """
 
     title: str
     body: str
+    text: str | None = None
+    markdown: str | None = None
+    items: int = 0
+
+    def form(self, channel: str) -> str:
+        """The body in ``channel``'s form: ``email``, ``text`` or ``markdown``."""
+        if channel == "markdown":
+            return self.markdown or self.text or self.body
+        if channel == "text":
+            return self.text or self.body
+        return self.body
+
+    def payload(self) -> dict[str, object]:
+        """The JSON an outbox row keeps of a pre-rendered message (:func:`from_payload` reads it back)."""
+        out: dict[str, object] = {"title": self.title, "body": self.body}
+        if self.text is not None and self.text != self.body:
+            out["text"] = self.text
+        if self.markdown is not None and self.markdown != (self.text or self.body):
+            out["markdown"] = self.markdown
+        if self.items:
+            out["items"] = self.items
+        return out
+
+
+def from_payload(payload: Mapping[str, object]) -> RenderedMessage:
+    """A pre-rendered message back from an outbox row's payload (:meth:`RenderedMessage.payload`)."""
+    text, markdown = payload.get("text"), payload.get("markdown")
+    items = payload.get("items", 0)
+    return RenderedMessage(title=str(payload.get("title", "")), body=str(payload.get("body", "")),
+                           text=str(text) if text is not None else None,
+                           markdown=str(markdown) if markdown is not None else None,
+                           items=int(items) if isinstance(items, int) else 0)
 
 
 @lru_cache(maxsize=1)
@@ -115,11 +180,21 @@ def _tidy_body(text: str) -> str:
 
 
 def render_values(template: str, values: Mapping[str, object]) -> RenderedMessage:
-    """Render template ``<template>.j2`` with ``values``.
+    """Render template ``<template>.j2`` with ``values``, once per channel form (``channel`` is set for it).
+
+    A template may set ``{% set items = N %}`` (how many entries it lists) for the truncation note.
 
     Raises:
         NotificationError: the template does not exist, a value it uses is missing, or it yields no title.
     """
+    forms = {channel: _render_one(template, {**values, "channel": channel}) for channel in CHANNELS}
+    email, text, markdown = forms["email"], forms["text"], forms["markdown"]
+    return RenderedMessage(title=email[0], body=email[1], text=text[1] if text[1] != email[1] else None,
+                           markdown=markdown[1] if markdown[1] != text[1] else None, items=email[2])
+
+
+def _render_one(template: str, values: Mapping[str, object]) -> tuple[str, str, int]:
+    """Title, body and item count of one rendering."""
     if not _NAME_RE.match(template):
         raise NotificationError(f"invalid template name {template!r}; known: {', '.join(available_templates())}")
     try:
@@ -137,7 +212,8 @@ def render_values(template: str, values: Mapping[str, object]) -> RenderedMessag
     title = " ".join(str(getattr(module, "title", "")).split())
     if not title:
         raise NotificationError(f"template {template}.j2 sets no title (expected {{% set title %}}...{{% endset %}})")
-    return RenderedMessage(title=title, body=_tidy_body(str(module)))
+    items = getattr(module, "items", 0)
+    return title, _tidy_body(str(module)), items if isinstance(items, int) else 0
 
 
 def render(ctx: MessageContext, *, template: str | None = None) -> RenderedMessage:
@@ -201,3 +277,37 @@ def render_failure_report(
 def truncation_marker() -> str:
     """The marker appended to a body trimmed to a channel's size limit."""
     return _environment().get_template("truncated.j2").render()
+
+
+@dataclass(frozen=True)
+class DigestContext:
+    """One recipient's day of decisions for one plan, sent as one message (:mod:`notifications.delivery.digest`).
+
+    Attributes:
+        role: whom it is for: handler | head | coordinator | leader.
+        unit_name: the recipient's unit (handler, head), or "" for the coordinator and the leader.
+        day: the local day it is sent (the 落款 date).
+        members: the ladder decisions it carries, one per obligation and stage, in outbox order.
+        notes: pre-rendered notices bundled with them (the leader's 销号申请…), in outbox order.
+        doc_no: the 督办单 number, when it carries notice-stage decisions to a unit's head; else "".
+    """
+
+    role: str
+    unit_name: str
+    day: date
+    members: tuple[MessageContext, ...]
+    notes: tuple[RenderedMessage, ...] = ()
+    doc_no: str = ""
+
+
+def render_digest(digest: DigestContext) -> RenderedMessage:
+    """Render one digest (``digest.j2``): a list of the day's decisions with one ask.
+
+    Raises:
+        NotificationError: an empty digest, or a template problem.
+    """
+    if not digest.members and not digest.notes:
+        raise NotificationError("a digest carries nothing: no ladder decision and no notice")
+    values = {**{k: v for k, v in asdict(digest).items() if k not in ("members", "notes")},
+              "members": digest.members, "notes": digest.notes}
+    return render_values("digest", values)

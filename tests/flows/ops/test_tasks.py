@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flows.ops.commands import init_database, load_plan_path
 from flows.ops.engine import EngineContext, engine_context, generate
 from flows.ops.tasks import (
-    clause_words,
     open_task_window,
     pending_reviews,
     review_task_report,
@@ -20,6 +19,7 @@ from flows.ops.tasks import (
 )
 from models.errors import TaskReportError
 from models.plan.file import load_plan_file
+from notifications.messages.wording import clause_words
 from tests.conftest import SEED_PLAN
 
 TZ = dt.timezone(dt.timedelta(hours=8))
