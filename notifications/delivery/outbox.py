@@ -1,8 +1,11 @@
 """The durable outbox: claim rows to send, record each attempt, retry with backoff, fail loudly.
 
-Rows are written by the sweep (one per decision per recipient, deduplicated by a unique key). A
-dispatcher *claims* a batch — PostgreSQL ``FOR UPDATE SKIP LOCKED`` so concurrent dispatchers take
-disjoint rows; SQLite has one writer at a time — marking them ``sending`` with a lease. A dispatcher
+Rows are written by the sweep (one per decision per recipient, deduplicated by a unique key). Before it
+claims, the dispatcher decides how the ladder's rows travel (:mod:`notifications.delivery.digest`: at most one
+message per plan, recipient and working day); it claims only the rows that carry a message (``digest_id = id``)
+and the rows that always travel alone. A dispatcher *claims* a batch — PostgreSQL ``FOR UPDATE SKIP LOCKED``
+so concurrent dispatchers take disjoint rows; SQLite has one writer at a time — marking them ``sending`` with a
+lease. A dispatcher
 that dies between claim and send leaves rows whose lease expires; the next dispatcher reclaims them,
 so nothing is lost. A row goes to each of its targets separately and keeps each target's state
 (:mod:`notifications.delivery.targets`): a retry goes only to the targets that have not received it, and the
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,14 +31,17 @@ from models.enums import OutboxStatus, Role, SystemStage, recipient_key
 from models.rules.calendar import WorkingCalendar, WorkingHours, next_send_time
 from models.tables.engine import Outbox
 from notifications.channels.redact import scrub
+from notifications.delivery.digest import BUNDLEABLE
 from notifications.delivery.targets import TargetOutcome, fail_open, target_states
+from notifications.messages.render import RenderedMessage
 
 FALLBACK_RECIPIENT = recipient_key(Role.FALLBACK)
 _TS = AwareDateTime()
 # Lists spelled into the SQL text below from the enums (constants, never user input): 'failure', 'test', 'info'.
 _SYSTEM_STAGES = ", ".join(f"'{stage}'" for stage in SystemStage)
-# Rows that overtake an older pending one: still to go out, going out, or gone.
-_LIVE = ", ".join(f"'{status}'" for status in (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT))
+# Rows that overtake an older pending one: still to go out, going out, carried by a digest, or gone.
+_LIVE = ", ".join(f"'{status}'" for status in (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.BUNDLED,
+                                               OutboxStatus.SENT))
 
 
 @dataclass(frozen=True)
@@ -68,12 +74,17 @@ def supersede_stale(session: Session) -> int:
 
 
 def claim(*, session: Session, worker: str, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[int]:
-    """Claim up to ``limit`` rows that are ready (or whose lease expired); the caller commits at once."""
+    """Claim up to ``limit`` rows that are ready (or whose lease expired); the caller commits at once.
+
+    Only the rows that carry a message are claimed: carriers (``digest_id = id``: a digest, or a ladder row going
+    out alone) and the rows that always travel alone (:data:`~notifications.delivery.digest.BUNDLEABLE`). A ladder
+    row the digest step has not decided about yet waits for it (:func:`notifications.delivery.digest.bundle`).
+    """
     skip_locked = " FOR UPDATE SKIP LOCKED" if session.get_bind().dialect.name == "postgresql" else ""
     stmt = sa.text(
         f"UPDATE outbox SET status = '{OutboxStatus.SENDING}', claimed_by = :worker, claimed_until = :until, "
         "attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox WHERE "
-        f"(status = '{OutboxStatus.PENDING}' AND next_attempt_at <= :now) "
+        f"(status = '{OutboxStatus.PENDING}' AND next_attempt_at <= :now AND (digest_id = id OR NOT {BUNDLEABLE})) "
         f"OR (status = '{OutboxStatus.SENDING}' AND claimed_until < :now) "
         f"ORDER BY id LIMIT :limit{skip_locked}) RETURNING id"
     ).bindparams(sa.bindparam("now", type_=_TS), sa.bindparam("until", type_=_TS))
@@ -134,6 +145,23 @@ def record_attempt(
     return status
 
 
+def cancel_claimed(*, session: Session, reasons: Mapping[int, str], worker: str) -> int:
+    """Claimed rows with nothing left to send (a digest whose decisions were all closed) become ``cancelled``.
+
+    Never counted as sent: no ``sent_at``, no delivery. ``reasons`` maps each row id to why (kept in
+    ``last_error`` for people). Only rows ``worker`` still holds are changed; returns how many.
+    """
+    table = Outbox.__table__  # type: ignore[attr-defined]
+    changed = 0
+    for row_id, why in reasons.items():
+        res: Any = session.execute(
+            sa.update(table).where(table.c.id == row_id, table.c.claimed_by == worker,
+                                   table.c.status == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.CANCELLED, claimed_until=None, sent_at=None, last_error=why[:500]))
+        changed += int(res.rowcount or 0)
+    return changed
+
+
 def queue_failure_report(
     *, session: Session, row: Outbox, error: str, now: dt.datetime, cal: WorkingCalendar, hours: WorkingHours
 ) -> None:
@@ -168,25 +196,30 @@ def queue_info(
     session: Session,
     recipient: str,
     role: str,
-    title: str,
-    body: str,
+    title: str = "",
+    body: str = "",
     key: str,
     now: dt.datetime,
     cal: WorkingCalendar,
     hours: WorkingHours,
     obligation_id: int | None = None,
     attachments: Sequence[str] = (),
+    message: RenderedMessage | None = None,
 ) -> int:
     """Queue a pre-rendered message (a notice, an invitation, a result) for the dispatcher; 1 if queued.
 
     ``key`` names the decision (e.g. ``window@2016-06-05``); with an obligation it deduplicates the send.
+    ``message`` (every channel's form) is kept instead of ``title`` and ``body`` when given. A notice to the
+    leader about an obligation, without attachments, travels in the leader's digest of the day
+    (:mod:`notifications.delivery.digest`).
     """
+    payload = message.payload() if message is not None else {"title": title, "body": body}
     nb = next_send_time(cal, now, hours)
     return insert_ignore(session, {
         "obligation_id": obligation_id, "stage_key": key[:48], "stage": SystemStage.INFO, "level": 0,
         "recipient": recipient, "role": role, "status": OutboxStatus.PENDING, "attempts": 0, "not_before": nb,
         "next_attempt_at": nb, "created_at": now,
-        "payload": json.dumps({"title": title, "body": body}, ensure_ascii=False),
+        "payload": json.dumps(payload, ensure_ascii=False),
         "attachments": json.dumps(list(attachments), ensure_ascii=False) if attachments else None,
     })
 
