@@ -6,6 +6,11 @@ job's targets, and the dispatcher sends to them one at a time, recording each ta
 send, so that a retry goes only to the targets that have not received the message
 (:mod:`notifications.delivery.targets` explains the one window where a target may receive it twice). Sends
 happen only inside working hours on working days; outside them the dispatcher leaves rows waiting.
+
+Before it claims, the dispatcher runs the digest step (:mod:`notifications.delivery.digest`): each recipient
+gets at most one message per plan and working day, and several of the ladder's decisions for one recipient
+travel as one digest row, rendered here from its members (``digest.j2``). A member whose obligation was closed
+before the digest went out drops out of it; a digest left with nothing to say is cancelled, never sent.
 """
 
 from __future__ import annotations
@@ -20,19 +25,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from models.dates import to_local
 from models.db import session_scope
-from models.enums import Frequency, HolidayPolicy, OutboxStatus, SystemStage
+from models.enums import UNIT_ROLES, Frequency, HolidayPolicy, ObligationStatus, OutboxStatus, Role, Stage, SystemStage
 from models.errors import DubanError
 from models.rules.calendar import Due, WorkingCalendar, WorkingHours, next_send_time
 from models.rules.ladder import EscalationSpec, step_at
 from models.tables.engine import Obligation, Outbox
 from models.tables.plan import Duty, Plan, Unit
 from notifications.channels.redact import scrub
-from notifications.delivery.outbox import RetryPolicy, claim, record_attempt, supersede_stale
+from notifications.delivery.digest import BundleResult, bundle
+from notifications.delivery.outbox import RetryPolicy, cancel_claimed, claim, record_attempt, supersede_stale
 from notifications.delivery.targets import (
     Start,
     Target,
@@ -44,7 +51,16 @@ from notifications.delivery.targets import (
     start_send,
     target_states,
 )
-from notifications.messages.render import MessageContext, RenderedMessage, render, render_failure_report
+from notifications.messages import wording
+from notifications.messages.render import (
+    DigestContext,
+    MessageContext,
+    RenderedMessage,
+    from_payload,
+    render,
+    render_digest,
+    render_failure_report,
+)
 
 _log = logging.getLogger(__name__)
 _SYSTEM_STAGES = frozenset(SystemStage)  # rows whose message was rendered when queued (or is a failure report)
@@ -93,6 +109,8 @@ class DispatchResult:
     retrying: int = 0
     failed: int = 0
     superseded: int = 0
+    cancelled: int = 0  # claimed digests whose every decision was closed meanwhile: recorded, not sent
+    bundled: BundleResult | None = None  # what the digest step decided before the claim
     possible_duplicates: int = 0  # targets re-sent after a dead dispatcher left them mid-send (the window)
     outside_hours: bool = False
     jobs: list[Job] = field(default_factory=list)
@@ -138,27 +156,86 @@ def _ladder_step(
     return step.template, (nxt.stage.value if nxt else None), step.next_offset
 
 
+@dataclass(frozen=True)
+class Cancelled:
+    """A claimed digest left with nothing to say (every decision it carried was closed): recorded, never sent."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the rows of a batch are about, loaded in a few queries."""
+
+    obs: dict[Any, Obligation]
+    duties: dict[Any, Duty]
+    units: dict[Any, Unit]  # every unit of the plans involved (the chasing office is looked up among them)
+    plans: dict[Any, Plan]
+    head_doc_no: dict[tuple[int, str], str]  # (obligation, stage key) → the number of the head's 督办单
+
+    @classmethod
+    def load(cls, session: Session, rows: Sequence[Outbox]) -> _Facts:
+        ob_ids = {r.obligation_id for r in rows if r.obligation_id is not None}
+        obs = {o.id: o for o in session.exec(select(Obligation).where(col(Obligation.id).in_(ob_ids)))}
+        duty_ids = {o.duty_id for o in obs.values()}
+        duties = {d.id: d for d in session.exec(select(Duty).where(col(Duty.id).in_(duty_ids)))}
+        plan_ids = {o.plan_id for o in obs.values()} | {r.plan_id for r in rows if r.plan_id is not None}
+        plans = {p.id: p for p in session.exec(select(Plan).where(col(Plan.id).in_(plan_ids)))}
+        units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.plan_id).in_(plan_ids)))}
+        copies = {r.obligation_id for r in rows if r.obligation_id is not None and r.role == Role.COORDINATOR
+                  and r.stage == Stage.NOTICE}
+        head_doc_no: dict[tuple[int, str], str] = {}
+        if copies:
+            found = session.execute(sa.text(
+                "SELECT s.obligation_id, s.stage_key, c.doc_no FROM outbox s JOIN outbox c ON c.id = s.digest_id "
+                f"WHERE s.role = '{Role.HEAD}' AND s.stage = '{Stage.NOTICE}' AND c.doc_no IS NOT NULL "
+                "AND s.obligation_id IN :ids"
+            ).bindparams(sa.bindparam("ids", expanding=True)), {"ids": sorted(copies)}).all()
+            head_doc_no = {(int(ob), str(key)): str(doc_no) for ob, key, doc_no in found}
+        return cls(obs=obs, duties=duties, units=units, plans=plans, head_doc_no=head_doc_no)
+
+    def doc_no(self, row: Outbox, carrier: Outbox) -> str:
+        """The 督办单 number a ladder message names: its carrier's, for a head; the head's, for the coordinator's
+        copy of a notice ("" while the head's is not yet numbered); else ""."""
+        if row.role == Role.HEAD:
+            return carrier.doc_no or ""
+        if row.role == Role.COORDINATOR and row.stage == Stage.NOTICE and row.obligation_id is not None:
+            return self.head_doc_no.get((row.obligation_id, row.stage_key), "")
+        return ""
+
+
 def build_jobs(
     *, session: Session, ids: Sequence[int], cal: WorkingCalendar, escalation: EscalationSpec, now: dt.datetime
-) -> list[tuple[Outbox, Job | str]]:
-    """Render the claimed rows (one query for their obligations, duties, units and plans).
+) -> list[tuple[Outbox, Job | str | Cancelled]]:
+    """Render the claimed rows (a few queries for their obligations, duties, units, plans and digest members).
 
     A row that cannot be rendered (a missing template, a broken payload) comes back with the error text
-    instead of a job, so that it is recorded and retried like a failed send rather than stalling the batch.
+    instead of a job, so that it is recorded and retried like a failed send rather than stalling the batch. A
+    digest whose every member was closed comes back :class:`Cancelled`; members closed before their digest
+    went out are marked ``cancelled`` here (they are not in the message).
     """
     rows = list(session.exec(select(Outbox).where(col(Outbox.id).in_(list(ids))).order_by(col(Outbox.id))))
-    ob_ids = {r.obligation_id for r in rows if r.obligation_id is not None}
-    obs = {o.id: o for o in session.exec(select(Obligation).where(col(Obligation.id).in_(ob_ids)))}
-    duties = {d.id: d for d in session.exec(select(Duty).where(col(Duty.id).in_({o.duty_id for o in obs.values()})))}
-    unit_ids = {o.unit_id for o in obs.values()} | {d.owner_id for d in duties.values()}
-    units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))}
-    plans = {p.id: p for p in session.exec(select(Plan).where(col(Plan.id).in_({o.plan_id for o in obs.values()})))}
+    digest_ids = [r.id for r in rows if r.stage == SystemStage.DIGEST]
+    members: dict[int, list[Outbox]] = {}
+    if digest_ids:
+        for m in session.exec(select(Outbox).where(col(Outbox.digest_id).in_(digest_ids),
+                                                   col(Outbox.status) == OutboxStatus.BUNDLED)
+                              .order_by(col(Outbox.id))):
+            members.setdefault(m.digest_id or 0, []).append(m)
+    facts = _Facts.load(session, rows + [m for found in members.values() for m in found])
     today = to_local(now).date()
-    out: list[tuple[Outbox, Job | str]] = []
+    out: list[tuple[Outbox, Job | str | Cancelled]] = []
+    dropped: list[int] = []
     for row in rows:
-        ob = obs.get(row.obligation_id) if row.obligation_id is not None else None
         try:
-            message, meta = _message(row, ob, duties, units, plans, cal, escalation, today)
+            if row.stage == SystemStage.DIGEST:
+                built = _digest(row, members.get(row.id or 0, []), facts, cal, escalation, today, dropped)
+                if isinstance(built, Cancelled):
+                    out.append((row, built))
+                    continue
+                message, meta = built
+            else:
+                message, meta = _message(row, facts, cal, escalation, today)
         except (DubanError, TypeError, ValueError, KeyError) as exc:
             out.append((row, f"cannot render the message: {exc}"[:500]))
             continue
@@ -166,6 +243,11 @@ def build_jobs(
         files = tuple(Path(p) for p in json.loads(row.attachments or "[]"))
         out.append((row, Job(outbox_id=row.id or 0, recipient=row.recipient, role=row.role, stage=row.stage,
                              level=row.level, message=message, attachments=files, meta=meta)))
+    if dropped:
+        session.execute(sa.update(Outbox.__table__)  # type: ignore[attr-defined]
+                        .where(Outbox.__table__.c.id.in_(dropped),  # type: ignore[attr-defined]
+                               Outbox.__table__.c.status == OutboxStatus.BUNDLED)  # type: ignore[attr-defined]
+                        .values(status=OutboxStatus.CANCELLED))
     return out
 
 
@@ -175,40 +257,130 @@ def owner_name(duty: Duty, units: dict[Any, Unit]) -> str:
     return owner.name if owner is not None else ""
 
 
+def chasing_office(duty: Duty, plan: Plan, units: dict[Any, Unit]) -> tuple[str, Unit | None]:
+    """The office that chases a duty and signs its messages: the duty's owner, unless that is the plan's issuer
+    or leader (never chasing anyone themselves) — then the plan's secretariat, else its coordinator. Returns its
+    name and its unit row (None when the office is not one of the plan's units)."""
+    name = owner_name(duty, units)
+    if not name or name in (plan.issuer, plan.leader):
+        name = plan.secretariat or plan.coordinator
+    found = next((u for u in units.values() if u.plan_id == plan.id and u.name == name), None)
+    return name, found
+
+
+def _offset(row: Outbox) -> int:
+    """The working-day offset of a ladder decision, from its stage key (``reminder@-5``, ``repeat@12``)."""
+    return int(row.stage_key.split("@", 1)[1])
+
+
+def ladder_context(
+    row: Outbox, ob: Obligation, duty: Duty, unit: Unit, plan: Plan, units: dict[Any, Unit], cal: WorkingCalendar,
+    escalation: EscalationSpec, today: dt.date, *, doc_no: str = "",
+) -> MessageContext:
+    """Everything one ladder decision's message says (every :class:`MessageContext` field), for ``row``.
+
+    Args:
+        row: the ladder row (one decision for one recipient).
+        ob, duty, unit, plan: its obligation, the obligation's duty, responsible unit and plan.
+        units: the plan's units by id (the duty's owner and the chasing office are found among them).
+        today: the local day the message is sent (its 落款 date).
+        doc_no: the 督办单 number it names (:meth:`_Facts.doc_no`), or "".
+    """
+    offset = _offset(row)
+    own = bool(ob.own)
+    _template, next_stage, next_offset = _ladder_step(escalation, duty.code, offset, own)
+    next_on = cal.add_working_days(ob.due_on, next_offset) if next_offset is not None else None
+    due = Due(nominal=ob.nominal_due_on, effective=ob.due_on, policy=HolidayPolicy(ob.holiday_policy),
+              rule=ob.holiday_rule)
+    overdue_stage, overdue_on = None, None
+    if offset <= 0:  # before (or on) the due date: what follows if it is missed is the first stage after it
+        after = next((s for s in escalation.for_obligation(duty.code, own).stages if s.offset > 0), None)
+        if after is not None:
+            overdue_stage, overdue_on = after.stage.value, cal.add_working_days(ob.due_on, after.offset)
+    office, office_unit = chasing_office(duty, plan, units)
+    return MessageContext(
+        stage=row.stage, level=row.level, role=row.role, plan_title=quoted_title(plan.title),
+        doc_number=plan.doc_number,
+        duty_kind=duty.kind.value, duty_title=duty.title, duty_clause=duty.clause, unit_name=unit.name,
+        period=period_label(ob.nominal_due_on, duty.frequency.value if duty.frequency else None),
+        nominal_due_on=ob.nominal_due_on, due_on=ob.due_on,
+        holiday_note=due.describe_zh(), coordinator=plan.coordinator,
+        working_days_left=cal.working_days_between(today, ob.due_on),
+        next_stage=next_stage, next_on=next_on,
+        own=own, schedule_default=bool((duty.schedule or {}).get("default", False)),
+        duty_owner=owner_name(duty, units),
+        holiday_rule=ob.holiday_rule,
+        issuer=office,
+        issued_on=today,
+        contact=wording.contact_of(office, office_unit.contact if office_unit is not None else None),
+        clause_ref=wording.clause_words(duty.clause),
+        doc_no=doc_no,
+        limit_on=(cal.add_working_days(next_on, -1) if row.stage == Stage.NOTICE and next_on is not None
+                  else None),
+        overdue_stage=overdue_stage, overdue_on=overdue_on,
+        leader_title=wording.leader_title(plan.issuer),
+        obligation_title=ob.title or "",
+    )
+
+
+def _ladder_parts(row: Outbox, facts: _Facts) -> tuple[Obligation, Duty, Unit, Plan]:
+    ob = facts.obs[row.obligation_id]
+    return ob, facts.duties[ob.duty_id], facts.units[ob.unit_id], facts.plans[ob.plan_id]
+
+
 def _message(
-    row: Outbox, ob: Obligation | None, duties: dict[Any, Duty], units: dict[Any, Unit], plans: dict[Any, Plan],
-    cal: WorkingCalendar, escalation: EscalationSpec, today: dt.date,
+    row: Outbox, facts: _Facts, cal: WorkingCalendar, escalation: EscalationSpec, today: dt.date,
 ) -> tuple[RenderedMessage, dict[str, Any]]:
-    """The rendered message of one outbox row, and the facts about it a sink may record."""
+    """The rendered message of one outbox row going out alone, and the facts about it a sink may record."""
     meta: dict[str, Any] = {}
+    ob = facts.obs.get(row.obligation_id) if row.obligation_id is not None else None
     if row.stage in _SYSTEM_STAGES or ob is None:
         payload = json.loads(row.payload or "{}")
-        message = render_failure_report(**payload) if row.stage == SystemStage.FAILURE else RenderedMessage(
-            title=payload.get("title", ""), body=payload.get("body", ""))
-    else:
-        duty, unit, plan = duties[ob.duty_id], units[ob.unit_id], plans[ob.plan_id]
-        offset = int(row.stage_key.split("@", 1)[1])
-        template, next_stage, next_offset = _ladder_step(escalation, duty.code, offset, bool(ob.own))
-        due = Due(nominal=ob.nominal_due_on, effective=ob.due_on, policy=HolidayPolicy(ob.holiday_policy),
-                  rule=ob.holiday_rule)
-        ctx = MessageContext(
-            stage=row.stage, level=row.level, role=row.role, plan_title=quoted_title(plan.title),
-            doc_number=plan.doc_number,
-            duty_kind=duty.kind.value, duty_title=duty.title, duty_clause=duty.clause, unit_name=unit.name,
-            period=period_label(ob.nominal_due_on, duty.frequency.value if duty.frequency else None),
-            nominal_due_on=ob.nominal_due_on, due_on=ob.due_on,
-            holiday_note=due.describe_zh(), coordinator=plan.coordinator,
-            working_days_left=cal.working_days_between(today, ob.due_on),
-            next_stage=next_stage,
-            next_on=cal.add_working_days(ob.due_on, next_offset) if next_offset is not None else None,
-            own=bool(ob.own), schedule_default=bool((duty.schedule or {}).get("default", False)),
-            duty_owner=owner_name(duty, units),
-        )
-        message = render(ctx, template=template)
-        meta = {"obligation": ob.id, "duty": duty.kind.value, "duty_code": duty.code, "unit": unit.name,
-                "due_on": ob.due_on.isoformat(), "nominal_due_on": ob.nominal_due_on.isoformat(),
-                "stage_key": row.stage_key, "holiday_rule": ob.holiday_rule, "own": bool(ob.own),
-                "schedule_default": ctx.schedule_default}
+        message = render_failure_report(**payload) if row.stage == SystemStage.FAILURE else from_payload(payload)
+        return message, meta
+    ob, duty, unit, plan = _ladder_parts(row, facts)
+    ctx = ladder_context(row, ob, duty, unit, plan, facts.units, cal, escalation, today,
+                         doc_no=facts.doc_no(row, row))
+    template, _next, _off = _ladder_step(escalation, duty.code, _offset(row), bool(ob.own))
+    message = render(ctx, template=template)
+    meta = {"obligation": ob.id, "duty": duty.kind.value, "duty_code": duty.code, "unit": unit.name,
+            "due_on": ob.due_on.isoformat(), "nominal_due_on": ob.nominal_due_on.isoformat(),
+            "stage_key": row.stage_key, "holiday_rule": ob.holiday_rule, "own": bool(ob.own),
+            "schedule_default": ctx.schedule_default, "doc_no": row.doc_no}
+    return message, meta
+
+
+def _digest(
+    row: Outbox, members: Sequence[Outbox], facts: _Facts, cal: WorkingCalendar, escalation: EscalationSpec,
+    today: dt.date, dropped: list[int],
+) -> tuple[RenderedMessage, dict[str, Any]] | Cancelled:
+    """A digest row's message, from its members still to be said (those closed meanwhile go to ``dropped``)."""
+    contexts: list[MessageContext] = []
+    notes: list[RenderedMessage] = []
+    kept: list[Outbox] = []
+    unit_name = ""
+    for m in members:
+        ob = facts.obs.get(m.obligation_id) if m.obligation_id is not None else None
+        if m.stage == SystemStage.INFO:  # a notice about an obligation (its closing, often): it stays
+            notes.append(from_payload(json.loads(m.payload or "{}")))
+            kept.append(m)
+            continue
+        if ob is None or ob.status != ObligationStatus.OPEN:
+            dropped.append(m.id or 0)
+            continue
+        ob, duty, unit, plan = _ladder_parts(m, facts)
+        contexts.append(ladder_context(m, ob, duty, unit, plan, facts.units, cal, escalation, today,
+                                       doc_no=facts.doc_no(m, row)))
+        kept.append(m)
+        if row.role in UNIT_ROLES:
+            unit_name = unit.name
+    if not contexts and not notes:
+        return Cancelled("every decision it carried was closed before it was sent")
+    message = render_digest(DigestContext(role=row.role, unit_name=unit_name, day=today, members=tuple(contexts),
+                                          notes=tuple(notes), doc_no=row.doc_no or ""))
+    meta = {"digest": True, "members": [m.obligation_id for m in kept], "stages": [m.stage for m in kept],
+            "unit": unit_name or None, "duty": SystemStage.DIGEST.value, "stage_key": row.stage_key,
+            "doc_no": row.doc_no}
     return message, meta
 
 
@@ -236,16 +408,22 @@ def dispatch_once(
     with session_scope(engine) as session:
         result.superseded = supersede_stale(session)
     with session_scope(engine) as session:
+        result.bundled = bundle(session=session, now=now, cal=cal, hours=hours)
+    with session_scope(engine) as session:
         ids = claim(session=session, worker=worker, now=now, limit=limit, lease=policy.lease)
     result.claimed = len(ids)
     if not ids:
         return result
     with session_scope(engine) as session:
-        jobs = build_jobs(session=session, ids=ids, cal=cal, escalation=escalation, now=now)
+        built = build_jobs(session=session, ids=ids, cal=cal, escalation=escalation, now=now)
         session.expunge_all()
+    cancelled = {row.id or 0: job.reason for row, job in built if isinstance(job, Cancelled)}
+    jobs = [(row, job) for row, job in built if not isinstance(job, Cancelled)]
     planned = [(row, job, *_targets_of(sender, job)) for row, job in jobs]
     current = {row.id or 0: targets for row, _j, targets, _e in planned}
     with session_scope(engine) as session:  # the batch's target states: a few statements, however many rows
+        if cancelled:
+            result.cancelled = cancel_claimed(session=session, reasons=cancelled, worker=worker)
         register(session=session, targets=current, now=now)
         states = target_states(session=session, outbox_ids=ids)
         cancel_removed(session=session, states=states, current={k: {t.id for t in v} for k, v in current.items()},
@@ -389,5 +567,5 @@ def recent_messages(*, session: Session, limit: int = 50) -> list[dict[str, Any]
     ]
 
 
-__all__ = ["DispatchResult", "Job", "Outcome", "Sender", "Target", "TargetOutcome", "build_jobs", "dispatch_once",
-           "recent_messages", "worker_id"]
+__all__ = ["Cancelled", "DispatchResult", "Job", "Outcome", "Sender", "Target", "TargetOutcome", "build_jobs",
+           "chasing_office", "dispatch_once", "ladder_context", "recent_messages", "worker_id"]
