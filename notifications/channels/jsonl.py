@@ -46,6 +46,8 @@ class JsonlSender:
             "nominal_due_on": job.meta.get("nominal_due_on"),
             "holiday_rule": job.meta.get("holiday_rule"),
             "tags": job.recipient.split("+"),
+            "members": job.meta.get("members"),  # a digest's obligations, in order; null for a single message
+            "doc_no": job.meta.get("doc_no") or None,  # the 督办单 number it carries
             "title": job.message.title,
             "body": job.message.body,
         }
