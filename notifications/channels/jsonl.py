@@ -47,6 +47,7 @@ class JsonlSender:
             "holiday_rule": job.meta.get("holiday_rule"),
             "tags": job.recipient.split("+"),
             "members": job.meta.get("members"),  # a digest's obligations, in order; null for a single message
+            "stages": job.meta.get("stages"),  # and the stage of each
             "doc_no": job.meta.get("doc_no") or None,  # the 督办单 number it carries
             "title": job.message.title,
             "body": job.message.body,

@@ -26,6 +26,7 @@ from models.rules.ladder import load_escalation
 from notifications.channels.contacts import Contacts, default_contacts_yaml
 from notifications.channels.mailcatcher import MailCatcher
 from notifications.channels.router import ContactsSender
+from notifications.delivery.digest import bundle
 from notifications.delivery.dispatch import Job, Outcome, dispatch_once
 from notifications.delivery.outbox import RetryPolicy, claim
 from notifications.delivery.targets import Target, TargetOutcome
@@ -40,6 +41,11 @@ HOURS = WorkingHours()
 MONDAY = dt.datetime(2015, 11, 30, 9, 30, tzinfo=TZ)  # 5 working days before the 2015-12-07 reports
 WECOM_KEY = "a1b2c3d4-0000-4e5f-9a8b-7c6d5e4f3a2b"
 QUEUED = sum(FIRST_MONDAY.values())
+# What those rows become once the digest step has run (one message per plan, recipient and day): the 20 localities'
+# handlers' reminders alone; 3 item leads' reminders alone and one lead's two in one digest; the coordinator's
+# handler's 19 work reminders in one digest; the leader's 41 repeats in one digest.
+CARRIERS = 20 + 3 + 1 + 1 + 1
+BUNDLED = QUEUED - 20 - 3
 # 镇隆镇's handler's one message due (its one-off duties' earlier stages were skipped, never sent).
 ZHENLONG = "recipient = 'unit-zhenlong+role-handler' AND status <> 'skipped'"
 
@@ -87,17 +93,23 @@ def test_reminders_reach_the_mail_catcher_once(queued: sa.Engine, tmp_path: Path
         first = dispatch(queued, sender, MONDAY)
         again = dispatch(queued, sender, MONDAY + dt.timedelta(minutes=30))
         mails = catcher.messages()
-    assert (first.claimed, first.sent, first.failed) == (QUEUED, QUEUED, 0)  # type: ignore[attr-defined]
+    assert (first.claimed, first.sent, first.failed) == (CARRIERS, CARRIERS, 0)  # type: ignore[attr-defined]
     assert again.claimed == 0  # type: ignore[attr-defined]
-    to = Counter((m["X-Envelope-To"], m["Subject"]) for m in mails)
-    assert len(mails) == QUEUED and max(to.values()) == 1
+    # One mail per recipient: every queued decision went out alone or in its recipient's digest.
+    to = Counter(m["X-Envelope-To"] for m in mails)
+    assert len(mails) == CARRIERS and max(to.values()) == 1
+    assert q(queued, "SELECT status, COUNT(*) FROM outbox WHERE status NOT IN ('skipped') GROUP BY status "
+                     "ORDER BY status") == [("bundled", BUNDLED), ("sent", CARRIERS)]
+    (leader,) = [m for m in mails if "leader@duban.local" in m["X-Envelope-To"]]
+    assert q(queued, "SELECT COUNT(*) FROM outbox m JOIN outbox d ON d.id = m.digest_id "
+                     "WHERE d.recipient = 'role-leader' AND d.stage = 'digest' AND m.status = 'bundled'") == [(41,)]
     zhenlong = next(m for m in mails if "zhenlong.handler@duban.local" in m["X-Envelope-To"])
     assert zhenlong["Subject"].startswith("【温馨提示】镇隆镇2015年下半年报送项目建设和各项工作进展情况")
     body = zhenlong.get_body(preferencelist=("plain", "html")).get_content()  # type: ignore[union-attr]
     assert "2015年12月7日(星期一)" in body and "原定2015年12月5日(星期六)为休息日" in body
     assert "市科工商务局" in body
     rows = q(queued, "SELECT d.url, d.ok, o.status FROM delivery d JOIN outbox o ON o.id = d.outbox_id")
-    assert len(rows) == QUEUED and all(ok and status == "sent" for _u, ok, status in rows)
+    assert len(rows) == CARRIERS and all(ok and status == "sent" for _u, ok, status in rows)
     assert all(str(u).startswith("mailto://127.0.0.1") for u, _o, _s in rows)
 
 
@@ -188,8 +200,8 @@ dispatch_once(engine=make_engine({db_url!r}), sender=DiesOnSend(), cal=CAL, esca
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
                           env={**os.environ})
     assert proc.returncode == 9, proc.stderr
-    assert q(queued, "SELECT status, COUNT(*) FROM outbox WHERE status <> 'skipped' GROUP BY status") == [
-        ("sending", QUEUED)]
+    assert q(queued, "SELECT status, COUNT(*) FROM outbox WHERE status <> 'skipped' GROUP BY status "
+                     "ORDER BY status") == [("bundled", BUNDLED), ("sending", CARRIERS)]
     sent: list[int] = []
 
     class Records(OneTarget):
@@ -199,11 +211,11 @@ dispatch_once(engine=make_engine({db_url!r}), sender=DiesOnSend(), cal=CAL, esca
 
     assert dispatch(queued, Records(), MONDAY + dt.timedelta(minutes=5)).claimed == 0  # type: ignore[attr-defined]
     after = dispatch(queued, Records(), MONDAY + dt.timedelta(minutes=11))
-    assert after.sent == QUEUED and len(sent) == len(set(sent)) == QUEUED  # type: ignore[attr-defined]
+    assert after.sent == CARRIERS and len(sent) == len(set(sent)) == CARRIERS  # type: ignore[attr-defined]
     # It died with its first target marked 'sending': that one is re-sent and counted as a possible duplicate.
     assert after.possible_duplicates == 1  # type: ignore[attr-defined]
     assert q(queued, "SELECT SUM(possible_duplicates), COUNT(*) FROM delivery_target WHERE status = 'sent'") == [
-        (1, QUEUED)]
+        (1, CARRIERS)]
 
 
 def test_two_dispatchers_never_send_the_same_row(queued: sa.Engine) -> None:
@@ -227,16 +239,21 @@ def test_two_dispatchers_never_send_the_same_row(queued: sa.Engine) -> None:
         t.start()
     for t in threads:
         t.join(timeout=120)
-    assert len(sent) == QUEUED and len(set(sent)) == QUEUED
-    assert q(queued, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'") == [(QUEUED,)]
+    assert len(sent) == CARRIERS and len(set(sent)) == CARRIERS
+    assert q(queued, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'") == [(CARRIERS,)]
+    assert q(queued, "SELECT COUNT(*) FROM outbox WHERE status = 'bundled'") == [(BUNDLED,)]
 
 
 def test_claims_are_disjoint(queued: sa.Engine) -> None:
+    with session_scope(queued) as s:
+        assert claim(session=s, worker="a", now=MONDAY, limit=QUEUED, lease=dt.timedelta(minutes=10)) == []
+    with session_scope(queued) as s:  # the ladder's rows are claimed once the digest step has decided about them
+        bundle(session=s, now=MONDAY, cal=CAL, hours=HOURS)
     with session_scope(queued) as a:
         first = claim(session=a, worker="a", now=MONDAY, limit=10, lease=dt.timedelta(minutes=10))
     with session_scope(queued) as b:
         second = claim(session=b, worker="b", now=MONDAY, limit=QUEUED, lease=dt.timedelta(minutes=10))
-    assert len(first) == 10 and len(second) == QUEUED - 10 and not set(first) & set(second)
+    assert len(first) == 10 and len(second) == CARRIERS - 10 and not set(first) & set(second)
 
 
 def test_a_message_that_cannot_be_rendered_is_retried_not_stalled(queued: sa.Engine, tmp_path: Path) -> None:
@@ -253,9 +270,12 @@ def test_a_message_that_cannot_be_rendered_is_retried_not_stalled(queued: sa.Eng
 
     res = dispatch_once(engine=queued, sender=Records(), cal=CAL, escalation=load_escalation(ladder), now=MONDAY,
                         hours=HOURS)
-    # The default ladder's reminders fail to render (20 localities, 5 items led by other units); the own ladder's
-    # reminders (19 items led by the coordinator) and the leader's repeats go.
-    assert (res.retrying, res.sent) == (25, QUEUED - 25)
+    # The default ladder's reminders going out alone fail to render (20 localities, 3 items led by other units);
+    # the digests go: the coordinator's handler's (the own ladder's reminders), the leader's, and the one lead's
+    # two reminders (a digest is worded by digest.j2, whatever its members' stage templates).
+    assert (res.retrying, res.sent) == (23, CARRIERS - 23)
+    assert sent and all(s in {int(str(i)) for (i,) in q(queued, "SELECT id FROM outbox WHERE stage = 'digest'")}
+                        for s in sent)
     errors = {str(e) for (e,) in q(queued, "SELECT last_error FROM outbox WHERE stage_key = 'reminder@-5' "
                                            "AND status = 'pending'")}
     assert len(errors) == 1 and "cannot render the message: no message template 'nosuch'" in errors.pop()
