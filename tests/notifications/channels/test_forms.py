@@ -20,6 +20,7 @@ from apprise.plugins.wecombot import NotifyWeComBot
 
 from notifications.channels.contacts import Contacts, Recipient
 from notifications.channels.mailcatcher import MailCatcher
+from notifications.channels.router import ContactsSender
 from notifications.channels.send import (
     WECOM_TEXT_LIMIT,
     AppriseSender,
@@ -27,6 +28,7 @@ from notifications.channels.send import (
     cut_to_bytes,
     truncation_note,
 )
+from notifications.delivery.dispatch import Job
 from notifications.messages.render import RenderedMessage
 from tests.notifications.helpers import HttpSink, write_contacts
 
@@ -154,6 +156,16 @@ class TestFormsReachTheirChannels:
         sent = send_request.json()
         assert sent["msgtype"] == "markdown"
         assert sent["markdown"] == {"content": f"**{MESSAGE.title}**\n{MESSAGE.markdown}"}
+
+    def test_the_dispatchers_sender_passes_the_whole_message(self, tmp_path: Path) -> None:
+        with HttpSink() as sink:
+            with mock.patch.object(NotifyWeComBot, "notify_url", sink.url("/cgi-bin/webhook/send?key={key}")):
+                contacts = Contacts.from_file(write_contacts(tmp_path, f"urls:\n  - wecombot://{WECOM_KEY}:\n{TAGS}"))
+            sender = ContactsSender(contacts, min_gap_seconds=0)
+            job = Job(outbox_id=1, recipient=HANDLER.key, role="handler", stage="urge", level=1, message=MESSAGE)
+            outcome = sender.send(job)
+        assert outcome.error is None and [t.ok for t in outcome.targets] == [True]
+        assert sink.received[0].json()["text"]["content"] == f"{MESSAGE.title}\n{MESSAGE.text}"
 
     def test_a_plain_title_and_body_go_the_same_on_every_channel(self, tmp_path: Path) -> None:
         with wecom(tmp_path) as (sink, sender):
