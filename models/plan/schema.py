@@ -89,7 +89,7 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _phone(value: str) -> str:
-    """A phone as an official dials it: digits, ``- ( ) +``, spaces, ``、`` or ``/`` between two, 转 for an extension."""
+    """A phone as dialled: at least 3 digits; ``- ( ) +``, spaces, ``、`` or ``/`` between numbers; 转 extension."""
     if value and (not _PHONE_RE.match(value) or sum(c.isdigit() for c in value) < 3):
         raise ValueError("not a phone number: write it like 0668-8812345 or 0668-8812345转801")
     return value
