@@ -137,3 +137,17 @@ def test_plan_load_prints_the_warning(db_url: str, tmp_path: Path) -> None:
     assert loaded.exit_code == 0, loaded.stderr
     assert loaded.stderr.splitlines()[-1] == (f"duban: warning: {plan}: {NO_WAY}: add units[1].contact with phone "
                                               "and email")
+
+
+def test_plan_show_lists_the_contacts(db_url: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(with_contact({"person": "督查股 李明", "email": "dbk@kgswj.example.gov.cn"}), encoding="utf-8")
+    assert runner.invoke(app, ["plan", "load", str(plan)]).exit_code == 0
+    show = runner.invoke(app, ["plan", "show"], env={"COLUMNS": "160"})
+    assert show.exit_code == 0, show.stderr
+    table = show.stdout[show.stdout.index("联系方式"):]
+    (row,) = [line for line in table.splitlines() if "市科工商务局" in line]
+    assert [cell.strip() for cell in row.strip("│ ").split("│")] == ["市科工商务局", "督查股 李明", "—",
+                                                                     "dbk@kgswj.example.gov.cn"]
