@@ -200,10 +200,10 @@ def channel_form(server: Any, service: str) -> tuple[str, apprise.NotifyFormat]:
     * Anything else (``wecombot://``, ``feishu://``, ``json://``…): the ``text`` form as plain text. A text-only
       plugin set to markdown (:data:`TEXT_ONLY_SERVICES`) gets it stated as MARKDOWN so that nothing is escaped.
     """
-    resolved = server.resolve_format()  # the plugin's ?format=, else its (first) declared format
     if service in EMAIL_SERVICES:
         return "email", apprise.NotifyFormat.TEXT
-    if resolved == apprise.NotifyFormat.MARKDOWN:
+    # resolve_format() with no caller preference: the contact's ?format=, else the plugin's (first) declared one.
+    if server.resolve_format() == apprise.NotifyFormat.MARKDOWN:
         if service in TEXT_ONLY_SERVICES:
             return "text", apprise.NotifyFormat.MARKDOWN
         return "markdown", apprise.NotifyFormat.MARKDOWN
@@ -252,10 +252,12 @@ def cut_to_bytes(text: str, limit: int, items: int = 0) -> tuple[str, str]:
     3. If the whole list is gone and it still does not fit, the lines after the list go next, then the lines
        before it, from the list backwards: what is left out is always one run of lines.
     4. One line, :func:`truncation_note`, stands where the lines were left out: "（共N项，…）" when list entries
-       were, with N = ``items`` (the message's own count); the wording for "content" otherwise.
+       were, with N = ``items`` (the message's own count); "（内容较长，此处从略，…）" when only other lines were,
+       or ``items`` is 0.
 
-    Only a title and last lines that alone exceed ``limit`` are cut inside a line (never inside a character),
-    ending in the note.
+    A text of at most :data:`TAIL_LINES` non-blank lines, title included, has no protected last lines (it is no
+    templated message). Only when the kept lines alone exceed ``limit`` is the text cut inside a line (never
+    inside a character), ending in the note.
     """
     if len(text.encode("utf-8")) <= limit:
         return text, ""
