@@ -61,7 +61,7 @@ def test_reports_and_tasks_together_are_not_all_reports() -> None:
 
 
 def test_notes_alone_are_a_report_with_the_digests_issuer_and_contact() -> None:
-    other = RenderedMessage(title="【销号申请】市科工商务局牵头的三(一)2 完善中小微企业公共服务平台和孵化器已完成，提请审定销号",
+    other = RenderedMessage(title="【销号申请】市科工商务局牵头的三(一)2 完善中小微企业公共服务平台已完成",
                             body="市政府分管领导：\n　　申请销号。\n\n市科工商务局\n2016年6月22日")
     message = leader(notes=(CLOSE_OUT, other), issuer="市科工商务局", contact=CONTACT,
                      leader_title="市政府分管领导")
