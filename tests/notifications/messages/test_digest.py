@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -118,3 +119,11 @@ def test_a_digest_without_contact_data_names_the_office() -> None:
     member = ladder_context(REPORT, "镇隆镇", 12, "leader", contact=None)
     message = leader(member)
     assert "联系单位：市科工商务局" in message.body and "联系人" not in message.body
+
+
+@pytest.mark.parametrize("channel", ["email", "text", "markdown"])
+def test_a_leader_digest_of_a_stage_before_any_other_leaves_no_gap(channel: str) -> None:
+    message = leader(ladder_context(REPORT, "镇隆镇", 1, "leader"))  # an urge copied to the leader: nothing done yet
+    body = message.form(channel)
+    assert "建议约谈镇隆镇分管负责同志" in body
+    assert not re.search(r"[，。；：、][，。；：、]|^　　。", body, re.M), body

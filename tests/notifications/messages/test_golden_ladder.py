@@ -236,6 +236,7 @@ def test_every_golden_file_is_a_case() -> None:
 CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
 ASCII_PUNCT_BY_CJK = re.compile(rf"{CJK}[,:;]|[,:;]{CJK}")
 ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+DOUBLED = re.compile(r"[，。；：、][，。；：、]")  # a clause left out between two marks
 SIGNOFF_DATE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
 BANNED = ("温馨提示", "您好", "感谢", "尊敬的", "None", "{", "}", "年度年度", "上半年报送", "下半年报送", "季度召开")
 
@@ -255,6 +256,7 @@ def test_every_message_keeps_the_register(rendered: dict[str, RenderedMessage], 
             assert word not in text, (word, text)
         assert not ASCII_PUNCT_BY_CJK.search(text), ASCII_PUNCT_BY_CJK.search(text)
         assert not ISO_DATE.search(text), text
+        assert not DOUBLED.search(text), DOUBLED.search(text)
     assert message.title.startswith("【") and "\n" not in message.title
     lines = body.splitlines()
     assert any(line.strip().startswith("联系人：市科工商务局督查股 李明，电话：0668-8812345") for line in lines), body

@@ -76,6 +76,7 @@ def test_render_every_stage_and_role_says_what_when_who_and_next(stage: str, rol
     assert "联系人：市科工商务局督查股 李明，电话：0668-8812345，邮箱：dbk@kgswj.xinyi.example" in message.body
     assert message.body.endswith("市科工商务局\n2016年5月30日")  # 落款: the office and the date, no weekday
     assert not re.search(r"[,:;]", message.body.replace("dbk@kgswj.xinyi.example", ""))
+    assert not re.search(r"[，。；：、][，。；：、]", message.body)  # no "。，" where a clause was left out
     assert "{" not in text and "None" not in text and "温馨" not in text and "尊敬" not in text
 
 
