@@ -290,6 +290,11 @@ def test_work_reminder_tells_the_convener_to_convene_and_file_minutes() -> None:
         assert word not in message.title + message.body, word
 
 
+def test_work_reminder_without_the_overdue_stage_still_says_the_leader_is_told() -> None:
+    message = render(ctx(**OWN_MEETING, next_stage="reminder", next_on=date(2016, 6, 17)), template="work_reminder")
+    assert "逾期未完成的，将报告市政府分管领导。" in message.body
+
+
 def test_work_reminder_for_the_minutes_of_a_meeting() -> None:
     message = render(ctx(**OWN_MEETING, obligation_title="部门间联席会议纪要"), template="work_reminder")
     assert message.title == "【工作提示】请于6月20日前形成部门间联席会议纪要"
