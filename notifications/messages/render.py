@@ -299,12 +299,6 @@ def render_failure_report(
     return render_values("failure_report", values)
 
 
-@lru_cache(maxsize=1)
-def truncation_marker() -> str:
-    """The marker appended to a body trimmed to a channel's size limit."""
-    return _environment().get_template("truncated.j2").render()
-
-
 @dataclass(frozen=True)
 class DigestContext:
     """One recipient's day of decisions for one plan, sent as one message (:mod:`notifications.delivery.digest`).

@@ -19,7 +19,6 @@ from notifications.messages.render import (
     render_failure_report,
     render_test_message,
     render_values,
-    truncation_marker,
 )
 from tests.notifications.helpers import context
 
@@ -265,10 +264,6 @@ def test_render_failure_report_without_a_contact() -> None:
     )
     assert "未匹配到联系人" in message.body
     assert "分管领导" in message.title
-
-
-def test_truncation_marker() -> None:
-    assert truncation_marker() == "…(内容过长已截断)"
 
 
 # An office's own work (models.rules.authority) and honest dates.
