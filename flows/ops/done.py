@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from flows.ops.engine import EngineContext, generate
-from flows.ops.notice_values import chasing_office, notice_values, owner_of, unit_contact
+from flows.ops.notice_values import chasing_office, issue_day, notice_values, owner_of, unit_contact
 from models.dates import to_local
 from models.db import session_scope
 from models.engine.adhoc import SYSTEM_DUTIES, close_obligation
@@ -148,7 +148,8 @@ def record_done(ctx: EngineContext, now: dt.datetime, *, unit: str, duty_code: s
         if who.name != plan.coordinator:  # the office's own work: nobody else to tell
             office = chasing_office(session, plan, owner_of(session, duty.owner_id))
             msg = render_values("done_notice", {
-                **notice_values(plan, office, item.clause, day), "contact": unit_contact(who),
+                **notice_values(plan, office, item.clause, issue_day(ctx.cal, ctx.hours, now)),
+                "contact": unit_contact(who),
                 "coordinator": plan.coordinator, "unit_name": who.name, "unit_kind": who.kind.value,
                 "what": item.title, "source": duty.kind.value if duty.system else "", "day": day,
                 "due_on": item.due_on, "late_days": late, "note": note.strip()})

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from config.settings import get_settings
 from flows.ops.documents import report_workbooks_for, targets_sheets_for
 from flows.ops.engine import EngineContext, generate
-from flows.ops.notice_values import chasing_office, notice_values, overdue_step, owner_of
+from flows.ops.notice_values import chasing_office, issue_day, notice_values, overdue_step, owner_of
 from models.dates import to_local
 from models.db import session_scope
 from models.engine.adhoc import close_obligation, create_adhoc_obligation
@@ -101,7 +101,7 @@ def open_report_window(ctx: EngineContext, now: dt.datetime, period: str | None 
         inds = [i for i in indicators(session=session, plan_id=pid) if is_split(i.scope)]
         obs = period_obligations(session=session, duty_id=duty.id or 0, period=period)
         office = chasing_office(session, plan, owner_of(session, duty.owner_id))
-        common = {**notice_values(plan, office, duty.clause, to_local(now).date()), "year": year,
+        common = {**notice_values(plan, office, duty.clause, issue_day(ctx.cal, ctx.hours, now)), "year": year,
                   "schedule_default": bool((duty.schedule or {}).get("default", False))}
         queued = skipped = 0
         workbooks: list[tuple[str, RenderedMessage, str, int | None]] = []
@@ -280,7 +280,7 @@ def approve_split(ctx: EngineContext, now: dt.datetime, year: int, drafts: list[
                                            status=ObligationStatus.ACCEPTED, now=now, note=f"{year} split approved")
         units = {u.name: u for u in plan_units(session=session, plan_id=pid)}
         office = chasing_office(session, plan, owner_of(session, duty.owner_id))
-        common = {**notice_values(plan, office, duty.clause, to_local(now).date()), "year": year,
+        common = {**notice_values(plan, office, duty.clause, issue_day(ctx.cal, ctx.hours, now)), "year": year,
                   "report_dates": _report_dates(session, pid)}
     queued = 0
     folder = get_settings().var_dir / "attachments" / f"targets-{year}"

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from config.settings import get_settings
 from flows.ops.engine import EngineContext
-from flows.ops.notice_values import chasing_office, notice_values, overdue_step, owner_of
+from flows.ops.notice_values import chasing_office, issue_day, notice_values, overdue_step, owner_of
 from models.dates import to_local
 from models.db import session_scope
 from models.engine.adhoc import close_obligation, create_adhoc_obligation, ensure_system_duties
@@ -108,7 +108,7 @@ def _notify_and_rectify(ctx: EngineContext, session: Session, now: dt.datetime, 
     group_sizes = Counter(s.group for s in scores)
     insp_duty = find_duty(session=session, plan_id=pid, kind=DutyKind.INSPECTION)
     office = chasing_office(session, plan, owner_of(session, insp_duty.owner_id) if insp_duty else plan.issuer)
-    common = {**notice_values(plan, office, insp_duty.clause if insp_duty else "", to_local(now).date()),
+    common = {**notice_values(plan, office, insp_duty.clause if insp_duty else "", issue_day(ctx.cal, ctx.hours, now)),
               "period_label": label, "rubric": rules, "circular_no": circular_number(session, inspection),
               "inspector": gov_short(plan.leader or plan.issuer)}
     rectifications = 0

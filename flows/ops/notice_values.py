@@ -15,9 +15,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from models.dates import to_local
 from models.records.units import unit_named
 from models.rules.authority import owing_unit
-from models.rules.calendar import WorkingCalendar
+from models.rules.calendar import WorkingCalendar, WorkingHours, next_send_time
 from models.rules.ladder import EscalationSpec
 from models.tables.plan import Plan, Unit
 from notifications.delivery.dispatch import quoted_title
@@ -52,6 +53,12 @@ def owner_of(session: Session, owner_id: int) -> str:
 def unit_contact(unit: Unit) -> Contact:
     """A unit's own contact (whom the office asks about what the unit reported)."""
     return contact_of(unit.name, unit.contact)
+
+
+def issue_day(cal: WorkingCalendar, hours: WorkingHours, now: dt.datetime) -> dt.date:
+    """The 落款 date of a notice queued at ``now``: the local day it can go out (the queue's first sending time,
+    the next working day's when it is queued on a rest day or after hours)."""
+    return to_local(next_send_time(cal, now, hours)).date()
 
 
 def notice_values(plan: Plan, office: Office, clause: str, issued_on: dt.date) -> dict[str, Any]:

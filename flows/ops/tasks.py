@@ -16,7 +16,15 @@ from typing import Any
 from sqlmodel import Session
 
 from flows.ops.engine import EngineContext
-from flows.ops.notice_values import Office, chasing_office, notice_values, overdue_step, owner_of, unit_contact
+from flows.ops.notice_values import (
+    Office,
+    chasing_office,
+    issue_day,
+    notice_values,
+    overdue_step,
+    owner_of,
+    unit_contact,
+)
 from models.dates import to_local
 from models.db import session_scope
 from models.engine.workdays import day_index, ensure_years
@@ -120,7 +128,7 @@ def submit_task_report(ctx: EngineContext, now: dt.datetime, *, unit: str, item_
             reviewer = supervisor_of(plan, who.name)
             _tell(ctx, session, now, unit=None, template="task_application", key=f"apply@v{recorded.version}",
                   obligation_id=ob.id, role=Role.LEADER if own else Role.COORDINATOR, values={
-                      **notice_values(plan, office, item.duty.clause, today),
+                      **notice_values(plan, office, item.duty.clause, issue_day(ctx.cal, ctx.hours, now)),
                       # the applicant's contact: whom the reviewer asks about the report
                       "contact": office.contact if own else unit_contact(who),
                       "unit_name": who.name, "unit_kind": who.kind.value, "ref": item.ref, "item_title": item.title,
@@ -154,7 +162,7 @@ def review_task_report(ctx: EngineContext, now: dt.datetime, *, item_ref: str, p
         office = _office(session, plan, item)
         told = _tell(ctx, session, now, unit=item.lead, template="task_review",
                      key=f"review@v{report.version}@{'ok' if approve else 'back'}", obligation_id=ob.id, values={
-                         **notice_values(plan, office, item.duty.clause, today),
+                         **notice_values(plan, office, item.duty.clause, issue_day(ctx.cal, ctx.hours, now)),
                          "approved": approve, "unit_name": item.lead.name, "unit_kind": item.lead.kind.value,
                          "ref": item.ref, "item_title": item.title,
                          "reviewer_short": gov_short(supervisor_of(plan, item.lead.name)),
@@ -171,7 +179,7 @@ def _window_values(ctx: EngineContext, session: Session, now: dt.datetime, plan:
     own = is_own(plan, unit.name)
     office = _office(session, plan, item)
     overdue = overdue_step(ctx.escalation, ctx.cal, item.duty.code, bool(ob.own), ob.due_on)
-    return {**notice_values(plan, office, item.duty.clause, to_local(now).date()),
+    return {**notice_values(plan, office, item.duty.clause, issue_day(ctx.cal, ctx.hours, now)),
             "unit_name": unit.name, "unit_kind": unit.kind.value, "own": own, "tasks": tasks,
             "period_label": _label(ob, item), "due_on": ob.due_on, "nominal_due_on": ob.nominal_due_on,
             "holiday_rule": ob.holiday_rule, "schedule_default": bool((item.duty.schedule or {}).get("default")),
