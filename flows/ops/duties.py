@@ -335,11 +335,12 @@ def convene_meeting(ctx: EngineContext, now: dt.datetime, starts_at: dt.datetime
         ics.write_bytes(meeting_ics(plan_code=plan.code, meeting_id=meeting.id or 0, title=title, starts_at=starts_at,
                                     place=place, organizer=office.name, members=[(n, c) for n, c, _ in members],
                                     stamp=now))
-        today = to_local(now).date()
+        today = issue_day(ctx.cal, ctx.hours, now)
         common = {**notice_values(plan, office, duty.clause, today), "meeting_title": title, "meeting_id": meeting.id,
                   "starts_at": to_local(starts_at), "place": place, "agenda": agenda_lines(items), "has_ics": True,
                   "members": [n for n, _, _ in members],
-                  "reply_by": max(today, ctx.cal.previous_working_day(day)),
+                  # whom to expect: by the working day before the meeting (none when it is sent on the day)
+                  "reply_by": max(today, ctx.cal.previous_working_day(day)) if today < day else None,
                   "minutes_due": ob.due_on if ob.due_on >= day else None, "minutes_nominal": ob.nominal_due_on,
                   "minutes_rule": ob.holiday_rule,
                   "schedule_default": bool((duty.schedule or {}).get("default", False)) or ob.source is not None}

@@ -45,14 +45,15 @@ class ActionItem:
 
 
 def agenda(*, session: Session, plan_id: int, today: dt.date, limit: int = 50) -> list[AgendaItem]:
-    """Open obligations that are red or past their effective due date, oldest first."""
+    """Open obligations that are red or past their effective due date, oldest first (then in the plan's order of
+    duties and units)."""
     rows = session.execute(sa.text(
         "SELECT u.name, COALESCE(o.title, d.title), o.period, o.due_on, o.light, o.nominal_due_on, d.frequency, d.kind "
         "FROM obligation o "
         "JOIN unit u ON u.id = o.unit_id JOIN duty d ON d.id = o.duty_id "
         f"WHERE o.plan_id = :p AND o.status = '{ObligationStatus.OPEN}' "
         f"AND (o.light = '{Light.RED}' OR o.due_on < :today) "
-        "ORDER BY o.due_on, u.position, u.name LIMIT :n"
+        "ORDER BY o.due_on, d.position, u.position, o.id LIMIT :n"
     ), {"p": plan_id, "today": today, "n": limit}).all()
     return [AgendaItem(str(u), str(w), str(p), _day(d), str(light), _day(nominal), str(freq) if freq else None,
                        str(kind))

@@ -325,3 +325,16 @@ def test_a_target_not_yet_split_reads_as_such_and_takes_no_unit() -> None:
     assert "(待分解)" not in partly + unsplit and "下达万千瓦" not in partly
     assert "（2016年度目标任务尚待分解下达，请据实填报完成数）：\n1. 工业投资，单位：亿元；\n" in unsplit
     assert "\n二、重大工业项目建设进展" in partly  # on its own line, not run into the last target
+
+
+def test_an_invitation_sent_on_the_day_of_the_meeting_asks_for_no_names_by_a_past_day() -> None:
+    values = _values(**DEPT, clause_ref="第五部分第(一)项", issued_on=dt.date(2016, 6, 20),
+                     meeting_title="部门间联席会议", meeting_id=3, place="市政府第一会议室",
+                     starts_at=dt.datetime(2016, 6, 20, 15, 0, tzinfo=local_tz()),
+                     agenda=[], has_ics=False, members=MEMBERS, reply_by=None, minutes_due=None,
+                     minutes_nominal=dt.date(2016, 6, 20), minutes_rule="working_day", schedule_default=True,
+                     is_convener=False)
+    body = render_values("meeting_invitation", values).body
+    assert "定于2016年6月20日(星期一)下午3时在市政府第一会议室召开" in body
+    assert "\n三、有关要求：请准备本单位工作进展情况，会上作简要汇报。\n" in body
+    assert "（二）研究解决落实中存在的问题（目前无逾期未完成事项）；" in body
