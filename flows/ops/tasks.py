@@ -163,7 +163,8 @@ def review_task_report(ctx: EngineContext, now: dt.datetime, *, item_ref: str, p
         told = _tell(ctx, session, now, unit=item.lead, template="task_review",
                      key=f"review@v{report.version}@{'ok' if approve else 'back'}", obligation_id=ob.id, values={
                          **notice_values(plan, office, item.duty.clause, issue_day(ctx.cal, ctx.hours, now)),
-                         "approved": approve, "unit_name": item.lead.name, "unit_kind": item.lead.kind.value,
+                         "approved": approve, "own": is_own(plan, item.lead.name), "unit_name": item.lead.name,
+                         "unit_kind": item.lead.kind.value,
                          "ref": item.ref, "item_title": item.title,
                          "reviewer_short": gov_short(supervisor_of(plan, item.lead.name)),
                          "period_label": _label(ob, item), "waived": waived, "reason": reason.strip(),

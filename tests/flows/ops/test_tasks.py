@@ -186,6 +186,15 @@ def test_the_coordinators_own_task_is_not_closed_out_by_itself(ctx: EngineContex
     assert "经市政府审核，同意销号" in told and "经市科工商务局审核" not in told
 
 
+def test_the_coordinators_own_task_returned_is_recorded_again_not_sent_to_itself(ctx: EngineContext) -> None:
+    submit_task_report(ctx, NOW, unit="市科工商务局", item_ref="三(二)3", status="completed", done="两化融合贯标")
+    review_task_report(ctx, NOW, item_ref="三(二)3", period="2015-12-05", approve=False, reason="缺少评定文件")
+    told = _messages(ctx, "review@")["unit-kgswj+role-handler"][0]["body"]
+    assert "经市政府审核，暂不同意销号，现予退回。" in told
+    assert "请按上述意见补充完善后，于2015年12月7日(星期一)下班前重新录入督办系统。" in told
+    assert "重新报送市科工商务局" not in told and "回复至" not in told
+
+
 def test_returning_needs_a_reason_reopens_the_node_and_tells_the_lead(ctx: EngineContext) -> None:
     submit_task_report(ctx, NOW, unit="市发改局", item_ref="四(一)", status="completed", done="清理收费")
     with pytest.raises(TaskReportError, match="needs a reason"):

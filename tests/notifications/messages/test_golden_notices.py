@@ -174,7 +174,7 @@ def task_application_own() -> RenderedMessage:
 
 def _review(approved: bool) -> RenderedMessage:
     return render_values("task_review", _values(
-        **DEPT, clause_ref="第五部分第(三)、(四)项", issued_on=dt.date(2016, 6, 8), approved=approved,
+        **DEPT, clause_ref="第五部分第(三)、(四)项", issued_on=dt.date(2016, 6, 8), approved=approved, own=False,
         ref="四(一)", item_title="深化体制机制改革", reviewer_short=OFFICE, period_label="2016年上半年",
         waived=3 if approved else 0, reason="" if approved else "缺少负面清单实施情况的佐证材料。",
         due_on=dt.date(2016, 6, 6), resubmit_by=None))
