@@ -29,6 +29,7 @@ from models.rules.calendar import WorkingCalendar, WorkingHours, next_send_time
 from models.tables.engine import Outbox
 from notifications.channels.redact import scrub
 from notifications.delivery.targets import TargetOutcome, fail_open, target_states
+from notifications.messages.render import RenderedMessage
 
 FALLBACK_RECIPIENT = recipient_key(Role.FALLBACK)
 _TS = AwareDateTime()
@@ -176,17 +177,20 @@ def queue_info(
     hours: WorkingHours,
     obligation_id: int | None = None,
     attachments: Sequence[str] = (),
+    message: RenderedMessage | None = None,
 ) -> int:
     """Queue a pre-rendered message (a notice, an invitation, a result) for the dispatcher; 1 if queued.
 
     ``key`` names the decision (e.g. ``window@2016-06-05``); with an obligation it deduplicates the send.
+    ``message``: every channel form of it (stored as :meth:`RenderedMessage.payload`), else ``title``/``body``.
     """
     nb = next_send_time(cal, now, hours)
+    payload = message.payload() if message else {"title": title, "body": body}
     return insert_ignore(session, {
         "obligation_id": obligation_id, "stage_key": key[:48], "stage": SystemStage.INFO, "level": 0,
         "recipient": recipient, "role": role, "status": OutboxStatus.PENDING, "attempts": 0, "not_before": nb,
         "next_attempt_at": nb, "created_at": now,
-        "payload": json.dumps({"title": title, "body": body}, ensure_ascii=False),
+        "payload": json.dumps(payload, ensure_ascii=False),
         "attachments": json.dumps(list(attachments), ensure_ascii=False) if attachments else None,
     })
 
