@@ -109,6 +109,14 @@ def plan_show(
                        d.holiday_policy.value)
     out.print(duties)
     out.print(f"{len(spec.locality_names)} 个镇(街道): " + "、".join(spec.locality_names))
+    contacts = [(u.name, u.contact) for u in spec.all_units if u.contact is not None]
+    if contacts:  # the desks the messages name (units[].contact)
+        table = Table(title="联系方式")
+        for h in ("单位", "联系人", "电话", "邮箱"):
+            table.add_column(h, overflow="fold")
+        for name, c in contacts:
+            table.add_row(name, c.person or "—", c.phone or "—", c.email or "—")
+        out.print(table)
 
 
 plan_app.command("import-text")(import_text)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from flows.ops.engine import EngineContext, generate
+from flows.ops.notice_values import chasing_office, issue_day, notice_values, owner_of, unit_contact
 from models.dates import to_local
 from models.db import session_scope
 from models.engine.adhoc import SYSTEM_DUTIES, close_obligation
@@ -36,7 +37,6 @@ from models.records.done import (
 from models.tables.plan import Duty, Plan, Unit
 from notifications.delivery.outbox import queue_info
 from notifications.messages.render import render_values
-from notifications.messages.wording import clause_words
 
 # Where a duty with its own submission path is submitted instead.
 OWN_PATHS: dict[str, str] = {
@@ -146,13 +146,16 @@ def record_done(ctx: EngineContext, now: dt.datetime, *, unit: str, duty_code: s
         late = _late_working_days(session, ctx, item, day)
         told = 0
         if who.name != plan.coordinator:  # the office's own work: nobody else to tell
+            office = chasing_office(session, plan, owner_of(session, duty.owner_id))
             msg = render_values("done_notice", {
-                "unit_name": who.name, "coordinator": plan.coordinator, "what": item.title, "day": day,
-                "basis": clause_words(item.clause) if item.clause else "", "due_on": item.due_on,
-                "late_days": late, "note": note.strip()})
+                **notice_values(plan, office, item.clause, issue_day(ctx.cal, ctx.hours, now)),
+                "contact": unit_contact(who),
+                "coordinator": plan.coordinator, "unit_name": who.name, "unit_kind": who.kind.value,
+                "what": item.title, "source": duty.kind.value if duty.system else "", "day": day,
+                "due_on": item.due_on, "late_days": late, "note": note.strip()})
             told = queue_info(session=session, recipient=recipient_key(Role.COORDINATOR), role=Role.COORDINATOR,
-                              title=msg.title, body=msg.body, key=f"done@{item.obligation_id}", now=now, cal=ctx.cal,
-                              hours=ctx.hours, obligation_id=item.obligation_id)
+                              title=msg.title, body=msg.body, message=msg, key=f"done@{item.obligation_id}", now=now,
+                              cal=ctx.cal, hours=ctx.hours, obligation_id=item.obligation_id)
         return _result(item, done=True, late=late, told=told)
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from config.settings import get_settings
 from flows.ops.documents import report_workbooks_for, targets_sheets_for
 from flows.ops.engine import EngineContext, generate
+from flows.ops.notice_values import chasing_office, issue_day, notice_values, overdue_step, owner_of
 from models.dates import to_local
 from models.db import session_scope
 from models.engine.adhoc import close_obligation, create_adhoc_obligation
@@ -21,7 +22,6 @@ from models.enums import (
     Aggregation,
     DutyKind,
     Frequency,
-    HolidayPolicy,
     IndicatorScope,
     Light,
     ObligationStatus,
@@ -30,13 +30,14 @@ from models.enums import (
 )
 from models.plan.schema import COUNT_UNITS, LOCALITY_KINDS
 from models.plan.store import find_plan
-from models.records.meetings import ActionItem, agenda, create_meeting, record_minutes
+from models.records.meetings import ActionItem, AgendaItem, agenda, create_meeting, record_minutes
 from models.records.obligations import nearest_open_obligation, open_obligations, period_obligations
 from models.records.reports import (
     RecordedReport,
     allocations,
     city_targets,
     duty_of_kind,
+    find_duty,
     indicators,
     latest_actuals,
     period_reports,
@@ -45,15 +46,15 @@ from models.records.reports import (
     save_allocations,
 )
 from models.records.units import duty_members, plan_units, unit_named
-from models.rules.calendar import Due
 from models.rules.decomposition import basis_kind, draft_split, is_split, validate_split
 from models.rules.rubric import configured_rubric, expected_share, pace_share
 from models.tables.plan import Indicator
-from notifications.delivery.dispatch import period_label, quoted_title
+from notifications.delivery.dispatch import period_label
 from notifications.delivery.outbox import queue_info
 from notifications.documents.ics import meeting_ics
-from notifications.messages.render import render_values
+from notifications.messages.render import RenderedMessage, render_values
 
+AGENDA_LIMIT = 1000  # obligations read for a meeting's agenda (a plan of 20 localities has a few hundred at most)
 # The lights as the report summary names them (any other light shows as —).
 _LIGHT_ZH: dict[str, str] = {Light.RED: "红", Light.YELLOW: "黄", Light.BLUE: "蓝"}
 
@@ -99,25 +100,26 @@ def open_report_window(ctx: EngineContext, now: dt.datetime, period: str | None 
         targets = city_targets(session=session, plan_id=pid, year=year)
         inds = [i for i in indicators(session=session, plan_id=pid) if is_split(i.scope)]
         obs = period_obligations(session=session, duty_id=duty.id or 0, period=period)
+        office = chasing_office(session, plan, owner_of(session, duty.owner_id))
+        common = {**notice_values(plan, office, duty.clause, issue_day(ctx.cal, ctx.hours, now)), "year": year,
+                  "schedule_default": bool((duty.schedule or {}).get("default", False))}
         queued = skipped = 0
-        workbooks: list[tuple[str, Any, str, int | None]] = []
+        workbooks: list[tuple[str, RenderedMessage, str, int | None]] = []
         for ob, unit in obs:
             if ob.status != ObligationStatus.OPEN:
                 skipped += 1
                 continue
             lines = [{"name": local_label(i, year, targets), "unit": i.unit,
                       "target": _fmt(allocated[i.code][unit.name]) if unit.name in allocated.get(i.code, {})
-                      else "(待分解)",
+                      else None,
                       "reported": _fmt(reported[i.code][unit.name]) if unit.name in reported.get(i.code, {})
                       else None}
                      for i in inds]
-            due = Due(nominal=ob.nominal_due_on, effective=ob.due_on, policy=HolidayPolicy(ob.holiday_policy),
-                      rule=ob.holiday_rule)
             msg = render_values("report_window", {
-                "unit_name": unit.name, "due_on": ob.due_on, "period_label": period_label(ob.nominal_due_on,
-                                                                                          Frequency.SEMIANNUAL),
-                "plan_title": quoted_title(plan.title), "doc_number": plan.doc_number, "coordinator": plan.coordinator,
-                "holiday_note": due.describe_zh(), "indicators": lines,
+                **common, "unit_name": unit.name, "unit_kind": unit.kind.value, "due_on": ob.due_on,
+                "nominal_due_on": ob.nominal_due_on, "holiday_rule": ob.holiday_rule,
+                "period_label": period_label(ob.nominal_due_on, Frequency.SEMIANNUAL), "indicators": lines,
+                **overdue_step(ctx.escalation, ctx.cal, duty.code, bool(ob.own), ob.due_on),
             })
             workbooks.append((unit.name, msg, unit.code, ob.id))
         folder = get_settings().var_dir / "attachments" / f"report-{period}"
@@ -126,8 +128,9 @@ def open_report_window(ctx: EngineContext, now: dt.datetime, period: str | None 
     with session_scope(ctx.engine) as session:
         for (_name, msg, code, ob_id), path in zip(workbooks, paths, strict=True):
             queued += queue_info(session=session, recipient=recipient_key(Role.HANDLER, code), role=Role.HANDLER,
-                                 title=msg.title, body=msg.body, key=f"window@{period}", now=now, cal=ctx.cal,
-                                 hours=ctx.hours, obligation_id=ob_id, attachments=[str(path.resolve())])
+                                 title=msg.title, body=msg.body, message=msg, key=f"window@{period}", now=now,
+                                 cal=ctx.cal, hours=ctx.hours, obligation_id=ob_id,
+                                 attachments=[str(path.resolve())])
     return {"period": period, "queued": queued, "already_submitted": skipped, "localities": len(obs)}
 
 
@@ -246,6 +249,13 @@ def split_problems(localities: list[str], drafts: list[DraftIndicator], split: d
     return out
 
 
+def _report_dates(session: Session, plan_id: int) -> list[tuple[int, int]]:
+    """The progress report's (month, day) dates in a year, for the targets notice ("每年6月5日、12月5日前")."""
+    duty = find_duty(session=session, plan_id=plan_id, kind=DutyKind.PROGRESS_REPORT)
+    dates = (duty.schedule or {}).get("dates", []) if duty is not None else []
+    return [(int(m), int(d)) for m, d in (str(x).split("-") for x in dates)]
+
+
 def approve_split(ctx: EngineContext, now: dt.datetime, year: int, drafts: list[DraftIndicator],
                   split: dict[str, dict[str, float]], reason: str) -> dict[str, Any]:
     """Store the split, close the year's decomposition obligation, and send each locality its targets.
@@ -269,7 +279,9 @@ def approve_split(ctx: EngineContext, now: dt.datetime, year: int, drafts: list[
                 closed += close_obligation(session=session, obligation_id=ob.id or 0,
                                            status=ObligationStatus.ACCEPTED, now=now, note=f"{year} split approved")
         units = {u.name: u for u in plan_units(session=session, plan_id=pid)}
-        plan_title, doc_number, coordinator = plan.title, plan.doc_number, plan.coordinator
+        office = chasing_office(session, plan, owner_of(session, duty.owner_id))
+        common = {**notice_values(plan, office, duty.clause, issue_day(ctx.cal, ctx.hours, now)), "year": year,
+                  "report_dates": _report_dates(session, pid)}
     queued = 0
     folder = get_settings().var_dir / "attachments" / f"targets-{year}"
     names = sorted({n for shares in split.values() for n in shares})
@@ -277,11 +289,10 @@ def approve_split(ctx: EngineContext, now: dt.datetime, year: int, drafts: list[
     with session_scope(ctx.engine) as session:
         for name, sheet in zip(names, sheets, strict=True):
             lines = [{"name": d.name, "unit": d.unit, "value": _fmt(split[d.code][name])} for d in drafts]
-            msg = render_values("targets_notice", {
-                "unit_name": name, "year": year, "plan_title": quoted_title(plan_title), "doc_number": doc_number,
-                "coordinator": coordinator, "targets": lines, "issued_on": to_local(now).date()})
+            msg = render_values("targets_notice", {**common, "unit_name": name, "unit_kind": units[name].kind.value,
+                                                   "targets": lines})
             queued += queue_info(session=session, recipient=recipient_key(Role.HANDLER, units[name].code),
-                                 role=Role.HANDLER, title=msg.title, body=msg.body,
+                                 role=Role.HANDLER, title=msg.title, body=msg.body, message=msg,
                                  key=f"targets@{year}@{now.timestamp():.0f}"[:48], now=now, cal=ctx.cal,
                                  hours=ctx.hours, attachments=[str(sheet.resolve())])
     return {"year": year, "allocations": rows, "obligations_closed": closed, "notices_queued": queued}
@@ -297,39 +308,78 @@ def convene_meeting(ctx: EngineContext, now: dt.datetime, starts_at: dt.datetime
         plan = find_plan(None, session=session)
         pid = plan.id or 0
         duty = duty_of_kind(session=session, plan_id=pid, kind=DutyKind.JOINT_MEETING)
-        items = agenda(session=session, plan_id=pid, today=to_local(now).date())
+        # Every overdue matter: the notice lists them grouped by matter, one line each (not one per unit).
+        items = agenda(session=session, plan_id=pid, today=to_local(now).date(), limit=AGENDA_LIMIT)
         # The minutes obligation: the joint-meeting duty's open obligation due nearest the meeting.
         day = to_local(starts_at).date()
         ob = nearest_open_obligation(session=session, duty_id=duty.id or 0, day=day)
-        agenda_text = "\n".join(f"{i.unit}：{i.what}（{i.period}，截止{i.due_on}）" for i in items)
+        agenda_text = "\n".join(f"{i.unit}：{i.what}（{i.due_on.year}年{i.due_on.month}月{i.due_on.day}日）"
+                                for i in items)
         meeting = create_meeting(session=session, plan_id=pid, starts_at=starts_at, place=place,
                                  agenda_text=agenda_text, obligation_id=ob.id if ob else None)
+        office = chasing_office(session, plan, owner_of(session, duty.owner_id))  # the convener
         if ob is None:
-            # An extra meeting: the coordinator owes its minutes within 3 working days of it.
-            coordinator = unit_named(session=session, plan_id=pid, name=plan.coordinator)
+            # An extra meeting: the convener owes its minutes within 3 working days of it.
+            convener = unit_named(session=session, plan_id=pid, name=office.name)
             ob = create_adhoc_obligation(
-                session=session, duty=duty, unit_id=coordinator.id or 0, title=f"{duty.title}纪要",
+                session=session, duty=duty, unit_id=convener.id or 0, title=f"{duty.title}纪要",
                 nominal_due_on=ctx.cal.add_working_days(day, 3), source=f"meeting:{meeting.id}", now=now,
                 cal=ctx.cal, escalation=ctx.escalation)
             meeting.obligation_id = ob.id
-        members = [(u.name, u.code) for u in duty_members(session=session, duty_id=duty.id or 0)]
+        members = [(u.name, u.code, u.kind.value) for u in duty_members(session=session, duty_id=duty.id or 0)
+                   if u.name != office.name]
         folder = get_settings().var_dir / "attachments"
         folder.mkdir(parents=True, exist_ok=True)
         ics = folder / f"联席会议-{meeting.id}.ics"
         title = f"{duty.title}"
         ics.write_bytes(meeting_ics(plan_code=plan.code, meeting_id=meeting.id or 0, title=title, starts_at=starts_at,
-                                    place=place, organizer=plan.coordinator, members=list(members), stamp=now))
+                                    place=place, organizer=office.name, members=[(n, c) for n, c, _ in members],
+                                    stamp=now))
+        today = issue_day(ctx.cal, ctx.hours, now)
+        common = {**notice_values(plan, office, duty.clause, today), "meeting_title": title, "meeting_id": meeting.id,
+                  "starts_at": to_local(starts_at), "place": place, "agenda": agenda_lines(items), "has_ics": True,
+                  "members": [n for n, _, _ in members],
+                  # whom to expect: by the working day before the meeting (none when it is sent on the day)
+                  "reply_by": max(today, ctx.cal.previous_working_day(day)) if today < day else None,
+                  "minutes_due": ob.due_on if ob.due_on >= day else None, "minutes_nominal": ob.nominal_due_on,
+                  "minutes_rule": ob.holiday_rule,
+                  "schedule_default": bool((duty.schedule or {}).get("default", False)) or ob.source is not None}
+        convener = unit_named(session=session, plan_id=pid, name=office.name)
+        convener_key = (recipient_key(Role.COORDINATOR) if office.name == plan.coordinator
+                        else recipient_key(Role.HANDLER, convener.code))
         queued = 0
-        for name, code in [(plan.coordinator, None), *members]:
-            recipient = recipient_key(Role.COORDINATOR) if code is None else recipient_key(Role.HEAD, code)
-            msg = render_values("meeting_invitation", {
-                "unit_name": name, "meeting_title": title, "starts_at": to_local(starts_at), "place": place,
-                "agenda": items, "coordinator": plan.coordinator, "has_ics": True})
-            queued += queue_info(session=session, recipient=recipient, role=Role.HEAD, title=msg.title, body=msg.body,
-                                 key=f"invite@meeting:{meeting.id}", now=now, cal=ctx.cal, hours=ctx.hours,
-                                 obligation_id=ob.id if ob else None, attachments=[str(Path(ics).resolve())])
+        for name, kind, recipient, role in [
+                (office.name, convener.kind.value, convener_key, Role.COORDINATOR),
+                *((n, k, recipient_key(Role.HEAD, c), Role.HEAD) for n, c, k in members)]:
+            msg = render_values("meeting_invitation", {**common, "unit_name": name, "unit_kind": kind,
+                                                       "is_convener": name == office.name})
+            queued += queue_info(session=session, recipient=recipient, role=role, title=msg.title, body=msg.body,
+                                 message=msg, key=f"invite@meeting:{meeting.id}", now=now, cal=ctx.cal,
+                                 hours=ctx.hours, obligation_id=ob.id, attachments=[str(Path(ics).resolve())])
         return {"meeting_id": meeting.id, "agenda_items": len(items), "invitations": queued,
                 "minutes_obligation": ob.id if ob else None, "ics": str(ics)}
+
+
+# The office's own supervision work (convening, inspecting) is not a matter for the members' meeting.
+_NOT_ON_THE_AGENDA = frozenset({DutyKind.JOINT_MEETING, DutyKind.INSPECTION})
+
+
+def agenda_lines(items: list[AgendaItem]) -> list[dict[str, Any]]:
+    """The agenda's overdue matters, one line per matter (what, period, due date) with the units that owe it.
+
+    The task reports of one node are one matter (``task``: true), each lead named with its number of items.
+    """
+    lines: dict[tuple[str, str, dt.date], dict[str, Any]] = {}
+    for i in items:
+        if i.kind in _NOT_ON_THE_AGENDA:
+            continue
+        label = period_label(i.nominal_due_on, i.frequency) if i.frequency and i.nominal_due_on else ""
+        task = i.kind == DutyKind.TASK_REPORT
+        line = lines.setdefault(("" if task else i.what, label, i.due_on), {
+            "what": "" if task else i.what, "task": task, "period": label, "due_on": i.due_on, "units": {}})
+        line["units"][i.unit] = line["units"].get(i.unit, 0) + 1
+    return [{**line, "units": [{"name": n, "count": k} for n, k in line["units"].items()]}
+            for line in lines.values()]
 
 
 def record_meeting(ctx: EngineContext, now: dt.datetime, *, meeting_id: int, attendance: list[str],

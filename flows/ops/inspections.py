@@ -16,10 +16,12 @@ from sqlmodel import Session
 
 from config.settings import get_settings
 from flows.ops.engine import EngineContext
+from flows.ops.notice_values import chasing_office, issue_day, notice_values, overdue_step, owner_of
 from models.dates import to_local
 from models.db import session_scope
 from models.engine.adhoc import close_obligation, create_adhoc_obligation, ensure_system_duties
 from models.enums import DutyKind, Frequency, Light, ObligationStatus, Role, recipient_key
+from models.errors import NotificationError
 from models.plan.store import find_plan
 from models.records.board import board_rows
 from models.records.inspections import (
@@ -36,16 +38,20 @@ from models.records.inspections import (
 from models.records.obligations import latest_open_due, open_obligations
 from models.records.reports import find_duty, report_periods
 from models.records.units import plan_units
-from models.rules.authority import supervisor_of
+from models.rules.authority import is_own, supervisor_of
 from models.rules.rubric import Rubric, configured_rubric
 from models.rules.scoring import GROUP_NO_TASK, RANKED_GROUPS, Score, score_units
 from models.tables.duties import Inspection
 from notifications.delivery.dispatch import period_label, quoted_title
 from notifications.delivery.outbox import queue_info
 from notifications.messages.board import BoardCell, board_markdown, board_table
-from notifications.messages.circular import circular_markdown, circular_table, unit_result_message
+from notifications.messages.circular import circular_markdown, circular_table
+from notifications.messages.render import render_values
+from notifications.messages.wording import gov_short
 
 RECTIFY_WORKING_DAYS = 10
+
+
 def circular_number(session: Session, inspection: Inspection) -> str:
     """The circular's own number: <prefix>〔<period year>〕<n>号, n counting the plan's inspections of that
     period year in period order (2015-12 → 〔2015〕1号, 2016-06 → 〔2016〕1号, 2016-12 → 〔2016〕2号)."""
@@ -100,10 +106,17 @@ def _notify_and_rectify(ctx: EngineContext, session: Session, now: dt.datetime, 
     units = {u.name: u for u in plan_units(session=session, plan_id=pid)}
     label = period_label(dt.date.fromisoformat(inspection.period), Frequency.SEMIANNUAL)
     group_sizes = Counter(s.group for s in scores)
+    insp_duty = find_duty(session=session, plan_id=pid, kind=DutyKind.INSPECTION)
+    office = chasing_office(session, plan, owner_of(session, insp_duty.owner_id) if insp_duty else plan.issuer)
+    common = {**notice_values(plan, office, insp_duty.clause if insp_duty else "", issue_day(ctx.cal, ctx.hours, now)),
+              "period_label": label, "rubric": rules, "circular_no": circular_number(session, inspection),
+              "inspector": gov_short(plan.leader or plan.issuer)}
     rectifications = 0
     for s in scores:
         if s.group == GROUP_NO_TASK:
             continue  # nothing was due: nothing to tell
+        if s.rank is not None and group_sizes[s.group] < s.rank:
+            raise NotificationError(f"{s.unit!r} is ranked {s.rank} of {group_sizes[s.group]} in its group")
         unit = units[s.unit]
         rectify = s.light == Light.RED and s.group in RANKED_GROUPS
         if rectify:
@@ -112,11 +125,15 @@ def _notify_and_rectify(ctx: EngineContext, session: Session, now: dt.datetime, 
                                     source=inspection_source(inspection.id or 0), now=now, cal=ctx.cal,
                                     escalation=ctx.escalation)
             rectifications += 1
-        title, body = unit_result_message(s, period_label=label, total_units=group_sizes[s.group],
-                                          coordinator=supervisor_of(plan, s.unit), rubric=rules,
-                                          rectification_due_on=rectify_by if rectify else None)
-        queue_info(session=session, recipient=recipient_key(Role.HEAD, unit.code), role=Role.HEAD, title=title,
-                   body=body, key=f"result@inspection:{inspection.id}", now=now, cal=ctx.cal, hours=ctx.hours)
+        msg = render_values("inspection_result", {
+            **common, "s": s, "unit_kind": unit.kind.value, "total_units": group_sizes[s.group],
+            # the receiver the circular names (the coordinator; the issuer for the office itself)
+            "receiver": gov_short(supervisor_of(plan, s.unit)), "rectify_by": rectify_by if rectify else None,
+            "own": is_own(plan, s.unit), **overdue_step(ctx.escalation, ctx.cal, duty.code, is_own(plan, s.unit),
+                                                        rectify_by)})
+        queue_info(session=session, recipient=recipient_key(Role.HEAD, unit.code), role=Role.HEAD, title=msg.title,
+                   body=msg.body, message=msg, key=f"result@inspection:{inspection.id}", now=now, cal=ctx.cal,
+                   hours=ctx.hours)
     return rectifications
 
 

@@ -16,10 +16,19 @@ from typing import Any
 from sqlmodel import Session
 
 from flows.ops.engine import EngineContext
+from flows.ops.notice_values import (
+    Office,
+    chasing_office,
+    issue_day,
+    notice_values,
+    overdue_step,
+    owner_of,
+    unit_contact,
+)
 from models.dates import to_local
 from models.db import session_scope
 from models.engine.workdays import day_index, ensure_years
-from models.enums import Frequency, HolidayPolicy, Light, ObligationStatus, Role, TaskStatus, recipient_key
+from models.enums import Frequency, Light, ObligationStatus, Role, TaskStatus, recipient_key
 from models.errors import TaskReportError
 from models.plan.store import find_plan
 from models.records.tasks import (
@@ -38,13 +47,12 @@ from models.records.tasks import (
 )
 from models.records.tasks import review_task_report as record_review
 from models.rules.authority import is_own, supervisor_of
-from models.rules.calendar import Due
 from models.tables.engine import Obligation
 from models.tables.plan import Plan, Unit
-from notifications.delivery.dispatch import period_label, quoted_title
+from notifications.delivery.dispatch import period_label
 from notifications.delivery.outbox import queue_info
 from notifications.messages.render import render_values
-from notifications.messages.wording import clause_words
+from notifications.messages.wording import gov_short
 
 STATUS_ZH: dict[str, str] = {TaskStatus.NOT_STARTED: "未启动", TaskStatus.IN_PROGRESS: "推进中",
                              TaskStatus.COMPLETED: "已完成", TaskStatus.LAGGING: "滞后"}
@@ -83,8 +91,13 @@ def _tell(ctx: EngineContext, session: Session, now: dt.datetime, *, unit: Unit 
     msg = render_values(template, values)
     role = Role.HANDLER if unit is not None else role
     recipient = recipient_key(Role.HANDLER, unit.code) if unit is not None else recipient_key(role)
-    return queue_info(session=session, recipient=recipient, role=role, title=msg.title, body=msg.body, key=key,
-                      now=now, cal=ctx.cal, hours=ctx.hours, obligation_id=obligation_id)
+    return queue_info(session=session, recipient=recipient, role=role, title=msg.title, body=msg.body, message=msg,
+                      key=key, now=now, cal=ctx.cal, hours=ctx.hours, obligation_id=obligation_id)
+
+
+def _office(session: Session, plan: Plan, item: TaskItem) -> Office:
+    """The office the item's reports go to (the task-report duty's owner), which issues its notices."""
+    return chasing_office(session, plan, owner_of(session, item.duty.owner_id))
 
 
 def submit_task_report(ctx: EngineContext, now: dt.datetime, *, unit: str, item_ref: str, period: str | None = None,
@@ -111,11 +124,16 @@ def submit_task_report(ctx: EngineContext, now: dt.datetime, *, unit: str, item_
         if recorded.created and recorded.awaiting_review:
             # The office's own task is not closed out by itself: its application goes up to the leader.
             own = is_own(plan, who.name)
+            office, today = _office(session, plan, item), to_local(now).date()
+            reviewer = supervisor_of(plan, who.name)
             _tell(ctx, session, now, unit=None, template="task_application", key=f"apply@v{recorded.version}",
                   obligation_id=ob.id, role=Role.LEADER if own else Role.COORDINATOR, values={
-                      "unit_name": who.name, "ref": item.ref, "item_title": item.title, "own": own,
-                      "coordinator": plan.coordinator, "reviewer": supervisor_of(plan, who.name),
-                      "period_label": _label(ob, item), "day": to_local(now).date(), "done": done.strip() or "—",
+                      **notice_values(plan, office, item.duty.clause, issue_day(ctx.cal, ctx.hours, now)),
+                      # the applicant's contact: whom the reviewer asks about the report
+                      "contact": office.contact if own else unit_contact(who),
+                      "unit_name": who.name, "unit_kind": who.kind.value, "ref": item.ref, "item_title": item.title,
+                      "own": own, "reviewer": reviewer, "reviewer_short": gov_short(reviewer),
+                      "period_label": _label(ob, item), "day": today, "done": done.strip() or "—",
                       "evidence": evidence.strip()})
         return recorded
 
@@ -141,23 +159,33 @@ def review_task_report(ctx: EngineContext, now: dt.datetime, *, item_ref: str, p
         ensure_years(session, ctx.cal, today.year, today.year)
         report, waived = record_review(session=session, item=item, ob=ob, approve=approve, reason=reason, now=now,
                                        next_wd=day_index(session, today))
+        office = _office(session, plan, item)
         told = _tell(ctx, session, now, unit=item.lead, template="task_review",
                      key=f"review@v{report.version}@{'ok' if approve else 'back'}", obligation_id=ob.id, values={
-                         "approved": approve, "unit_name": item.lead.name, "ref": item.ref, "item_title": item.title,
-                         "coordinator": supervisor_of(plan, item.lead.name), "period_label": _label(ob, item),
-                         "waived": waived,
-                         "reason": reason.strip(), "day": today})
+                         **notice_values(plan, office, item.duty.clause, issue_day(ctx.cal, ctx.hours, now)),
+                         "approved": approve, "own": is_own(plan, item.lead.name), "unit_name": item.lead.name,
+                         "unit_kind": item.lead.kind.value,
+                         "ref": item.ref, "item_title": item.title,
+                         "reviewer_short": gov_short(supervisor_of(plan, item.lead.name)),
+                         "period_label": _label(ob, item), "waived": waived, "reason": reason.strip(),
+                         "due_on": ob.due_on, "resubmit_by": ob.due_on if ob.due_on >= today else None})
         return {"item": item.ref, "period": ob.period, "outcome": report.review, "version": report.version,
                 "waived": waived, "lead_told": bool(told)}
 
 
-def _window_values(plan: Plan, ob: Obligation, items: list[dict[str, str]], unit: Unit, default: bool,
-                   label: str, basis: str) -> dict[str, Any]:
-    due = Due(nominal=ob.nominal_due_on, effective=ob.due_on, policy=HolidayPolicy(ob.holiday_policy),
-              rule=ob.holiday_rule)
-    return {"unit_name": unit.name, "due_on": ob.due_on, "period_label": label, "items": items,
-            "plan_title": quoted_title(plan.title), "doc_number": plan.doc_number, "coordinator": plan.coordinator,
-            "holiday_note": due.describe_zh(), "default_date": default, "basis": basis}
+def _window_values(ctx: EngineContext, session: Session, now: dt.datetime, plan: Plan, ob: Obligation,
+                   item: TaskItem, unit: Unit, tasks: list[dict[str, str]]) -> dict[str, Any]:
+    """What a task window notice (to a lead, or to a cooperating unit) says: its items and the node's time limit
+    (``ob``, ``item``: one of its items' node), and what follows if a lead misses it."""
+    own = is_own(plan, unit.name)
+    office = _office(session, plan, item)
+    overdue = overdue_step(ctx.escalation, ctx.cal, item.duty.code, bool(ob.own), ob.due_on)
+    return {**notice_values(plan, office, item.duty.clause, issue_day(ctx.cal, ctx.hours, now)),
+            "unit_name": unit.name, "unit_kind": unit.kind.value, "own": own, "tasks": tasks,
+            "period_label": _label(ob, item), "due_on": ob.due_on, "nominal_due_on": ob.nominal_due_on,
+            "holiday_rule": ob.holiday_rule, "schedule_default": bool((item.duty.schedule or {}).get("default")),
+            "reviewer": gov_short(supervisor_of(plan, unit.name)),
+            **(overdue if not own else {"overdue_stage": None, "overdue_on": None})}
 
 
 def open_task_window(ctx: EngineContext, now: dt.datetime, period: str | None = None) -> dict[str, Any]:
@@ -173,31 +201,28 @@ def open_task_window(ctx: EngineContext, now: dt.datetime, period: str | None = 
         period = period or next((p for p in periods if p >= today), periods[-1])
         if period not in periods:
             raise TaskReportError(f"unknown report node {period!r}; nodes: {', '.join(periods)}")
-        leads: dict[int, tuple[Unit, Obligation, list[dict[str, str]]]] = {}
-        coops: dict[int, tuple[Unit, Obligation, list[dict[str, str]]]] = {}
-        label, default, basis = "", False, ""
+        leads: dict[int, tuple[Unit, Obligation, TaskItem, list[dict[str, str]]]] = {}
+        coops: dict[int, tuple[Unit, Obligation, TaskItem, list[dict[str, str]]]] = {}
         for it in task_items(session=session, plan_id=pid):
             ob = node_obligation(session=session, item=it, period=period)
             if ob is None or ob.status != ObligationStatus.OPEN:
                 continue
-            label, default = _label(ob, it), bool(it.duty.schedule.get("default"))
-            basis = clause_words(it.duty.clause)
             coop = "、".join(u.name for u in it.cooperating)
-            leads.setdefault(it.lead.id or 0, (it.lead, ob, []))[2].append(
+            leads.setdefault(it.lead.id or 0, (it.lead, ob, it, []))[3].append(
                 {"ref": it.ref, "title": it.title, "cooperating": coop})
             for u in it.cooperating:
                 if u.name == plan.coordinator:
                     continue  # every report comes to it anyway: it is not asked to report to itself
-                coops.setdefault(u.id or 0, (u, ob, []))[2].append(
+                coops.setdefault(u.id or 0, (u, ob, it, []))[3].append(
                     {"ref": it.ref, "title": it.title, "lead": it.lead.name})
         queued = sum(_tell(ctx, session, now, unit=u, template="task_window", key=f"tasks@{period}",
-                           obligation_id=ob.id, values=_window_values(plan, ob, items, u, default, label, basis))
-                     for u, ob, items in leads.values())
+                           obligation_id=ob.id, values=_window_values(ctx, session, now, plan, ob, it, u, tasks))
+                     for u, ob, it, tasks in leads.values())
         queued += sum(_tell(ctx, session, now, unit=u, template="task_cooperate", key=f"tasks-coop@{period}",
-                            obligation_id=ob.id, values=_window_values(plan, ob, items, u, default, label, basis))
-                      for u, ob, items in coops.values())
+                            obligation_id=ob.id, values=_window_values(ctx, session, now, plan, ob, it, u, tasks))
+                      for u, ob, it, tasks in coops.values())
         return {"period": period, "leads": len(leads), "cooperating": len(coops),
-                "items": sum(len(v[2]) for v in leads.values()), "queued": queued}
+                "items": sum(len(v[3]) for v in leads.values()), "queued": queued}
 
 
 def task_summary(ctx: EngineContext, period: str) -> list[dict[str, Any]]:

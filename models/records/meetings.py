@@ -30,6 +30,9 @@ class AgendaItem:
     period: str
     due_on: dt.date
     light: str
+    nominal_due_on: dt.date | None = None  # the date the period is named by (the obligation's nominal due date)
+    frequency: str | None = None  # the duty's frequency (None: a one-off duty, a meeting's item, a rectification)
+    kind: str | None = None  # the duty's kind (progress_report, task_report, action_item, ...)
 
 
 @dataclass(frozen=True)
@@ -42,16 +45,24 @@ class ActionItem:
 
 
 def agenda(*, session: Session, plan_id: int, today: dt.date, limit: int = 50) -> list[AgendaItem]:
-    """Open obligations that are red or past their effective due date, oldest first."""
+    """Open obligations that are red or past their effective due date, oldest first (then in the plan's order of
+    duties and units)."""
     rows = session.execute(sa.text(
-        "SELECT u.name, COALESCE(o.title, d.title), o.period, o.due_on, o.light FROM obligation o "
+        "SELECT u.name, COALESCE(o.title, d.title), o.period, o.due_on, o.light, o.nominal_due_on, d.frequency, d.kind "
+        "FROM obligation o "
         "JOIN unit u ON u.id = o.unit_id JOIN duty d ON d.id = o.duty_id "
         f"WHERE o.plan_id = :p AND o.status = '{ObligationStatus.OPEN}' "
         f"AND (o.light = '{Light.RED}' OR o.due_on < :today) "
-        "ORDER BY o.due_on, u.name LIMIT :n"
+        "ORDER BY o.due_on, d.position, u.position, o.id LIMIT :n"
     ), {"p": plan_id, "today": today, "n": limit}).all()
-    return [AgendaItem(str(u), str(w), str(p), d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)),
-                       str(light)) for u, w, p, d, light in rows]
+    return [AgendaItem(str(u), str(w), str(p), _day(d), str(light), _day(nominal), str(freq) if freq else None,
+                       str(kind))
+            for u, w, p, d, light, nominal, freq, kind in rows]
+
+
+def _day(value: object) -> dt.date:
+    """A date column as a date (SQLite returns its ISO text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 def create_meeting(

@@ -42,12 +42,15 @@ class ContactsSender:
         return tuple(Target(id=t.id, url=t.url, service=t.service) for t in found)
 
     def send(self, job: Job, only: Collection[str] | None = None) -> Outcome:
-        """Send the job to its contacts (``only`` those target ids, if given); never raises for delivery problems."""
+        """Send the job to its contacts (``only`` those target ids, if given); never raises for delivery problems.
+
+        The whole rendered message goes to the sender, which gives each contact its channel's form.
+        """
         try:
             recipient = self._route(job.recipient)
         except ValueError as exc:
             return Outcome(targets=(), error=str(exc))
-        result = self.sender.send(recipient, job.message.title, job.message.body, list(job.attachments), only=only)
+        result = self.sender.send(recipient, job.message, list(job.attachments), only=only)
         return Outcome(
             targets=tuple(TargetOutcome(url=t.url, service=t.service, ok=t.ok, detail=t.detail, target=t.target)
                           for t in result.targets),

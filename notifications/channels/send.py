@@ -9,6 +9,9 @@ Honest means three things Apprise 2.0 does not do on its own (docs/platform-note
   goes through :mod:`notifications.channels.redact` (:func:`~notifications.channels.redact.redact_url`,
   :func:`~notifications.channels.redact.scrub`).
 
+Each target gets the message in its channel's form (:func:`channel_form`), and a WeCom target gets it cut to the
+vendor's byte limit at whole lines (:func:`cut_to_bytes`).
+
 Retries are not ours here and not Apprise's (no ``?retry=``): the durable outbox retries a failed row.
 """
 
@@ -17,28 +20,38 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import re
 import threading
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import apprise
+import jinja2
 import requests
 
 from notifications.channels.contacts import Contacts, Recipient, quiet_apprise_logging
 from notifications.channels.redact import redact_url, scrub
 from notifications.channels.target_ids import default_key_file, load_key, target_id
-from notifications.messages.render import truncation_marker
+from notifications.messages.render import TEMPLATE_DIR, RenderedMessage
 
 _log = logging.getLogger(__name__)
 
 WECOM_TEXT_LIMIT = 2048  # bytes of UTF-8, the vendor's limit (Apprise counts characters)
 BYTE_LIMITED_SERVICES = frozenset({"wecombot", "wechat"})
+# The contacts that get the email form (the attached workbook, the mailbox to return it to): SMTP, the channel a
+# government office returns a workbook on. Other plugins that can carry a file (json://, ntfy, Telegram, the
+# mail APIs such as mailgun://) get the IM text form; the file still goes along where the plugin carries it.
+EMAIL_SERVICES = frozenset({"mailto", "mailtos"})
+# Plugins that post plain text whatever their ``format`` says (Apprise 2.0.1's wecombot always sends msgtype
+# text): they get the text form even with ``?format=markdown``, passed through unconverted.
+TEXT_ONLY_SERVICES = frozenset({"wecombot"})
 
 # Services whose plugin judges only the HTTP status; the vendor's verdict is a JSON code in a 200 reply.
 # service -> (code key, message key); a code of 0 means accepted.
@@ -172,18 +185,99 @@ def _judge_reply(service: str, reply: Any) -> str | None:
     return None
 
 
-# --- trimming ------------------------------------------------------------------------------------
+# --- forms and trimming --------------------------------------------------------------------------
 
 
-def trim_utf8(text: str, limit: int, marker: str | None = None) -> str:
+def channel_form(server: Any, service: str) -> tuple[str, apprise.NotifyFormat]:
+    """Which form of a message (``RenderedMessage.form``) a contact gets, and the ``body_format`` to send it with.
+
+    * SMTP (:data:`EMAIL_SERVICES`): the ``email`` form as plain text (an HTML mailbox, ``?format=html``, gets it
+      converted by Apprise, line breaks kept).
+    * A contact whose plugin renders markdown when the caller states no format, i.e. one set to
+      ``?format=markdown`` (``dingtalk://``, ``wechat://``) or a markdown-only plugin: the ``markdown`` form with
+      ``body_format`` MARKDOWN. Apprise converts only when the stated and the resolved format differ, so the
+      markdown reaches the vendor as written (a TEXT body would arrive with its ``*``, ``.`` and ``(`` escaped).
+    * Anything else (``wecombot://``, ``feishu://``, ``json://``…): the ``text`` form as plain text. A text-only
+      plugin set to markdown (:data:`TEXT_ONLY_SERVICES`) gets it stated as MARKDOWN so that nothing is escaped.
+    """
+    if service in EMAIL_SERVICES:
+        return "email", apprise.NotifyFormat.TEXT
+    # resolve_format() with no caller preference: the contact's ?format=, else the plugin's (first) declared one.
+    if server.resolve_format() == apprise.NotifyFormat.MARKDOWN:
+        if service in TEXT_ONLY_SERVICES:
+            return "text", apprise.NotifyFormat.MARKDOWN
+        return "markdown", apprise.NotifyFormat.MARKDOWN
+    return "text", apprise.NotifyFormat.TEXT
+
+
+@lru_cache(maxsize=64)
+def truncation_note(items: int) -> str:
+    """The line that ends a list cut to a channel's size limit (``truncated.j2``), naming the list's ``items``."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), undefined=jinja2.StrictUndefined,
+                             autoescape=False, trim_blocks=True, lstrip_blocks=True)
+    return " ".join(env.get_template("truncated.j2").render(items=items).split())
+
+
+def trim_utf8(text: str, limit: int, marker: str) -> str:
     """``text`` cut to at most ``limit`` UTF-8 bytes, never inside a character, ending in ``marker`` if cut."""
     data = text.encode("utf-8")
     if len(data) <= limit:
         return text
-    tail = truncation_marker() if marker is None else marker
-    budget = max(0, limit - len(tail.encode("utf-8")))
+    budget = max(0, limit - len(marker.encode("utf-8")))
     # errors="ignore" drops the partial character a byte cut may leave at the end.
-    return data[:budget].decode("utf-8", errors="ignore") + tail
+    return data[:budget].decode("utf-8", errors="ignore") + marker
+
+
+# A line that starts a list entry: "1." "1、" "1)" "(1)" "（1）" or a markdown bullet "- " "* " "+ ".
+_ITEM_LINE = re.compile(r"^\s*(?:\d{1,4}[.\u3001\uff0e)\uff09]|[(\uff08]\d{1,4}[)\uff09]|[-*+]\s)")
+# The last lines every message keeps when cut: the contact line and the two-line 落款 (issuer, date) that
+# _common.j2's contact_line and signoff print at the end.
+TAIL_LINES = 3
+
+
+def _size(lines: list[str]) -> int:
+    return len("\n".join(lines).encode("utf-8"))
+
+
+def cut_to_bytes(text: str, limit: int, items: int = 0) -> tuple[str, str]:
+    """``text`` cut to at most ``limit`` UTF-8 bytes at whole lines, and what was done ("" when it fits).
+
+    The rule:
+
+    1. The first line (the title) and the last :data:`TAIL_LINES` non-blank lines (the contact line and the
+       落款) are kept.
+    2. Between them, the list (from the first to the last line that starts an entry, ``1.``, ``（1）``, ``- ``…)
+       loses lines from its end, one at a time, until the message fits: the reader keeps the first entries,
+       numbered, and everything after the list.
+    3. If the whole list is gone and it still does not fit, the lines after the list go next, then the lines
+       before it, from the list backwards: what is left out is always one run of lines.
+    4. One line, :func:`truncation_note`, stands where the lines were left out: "（共N项，…）" when list entries
+       were, with N = ``items`` (the message's own count); "（内容较长，此处从略，…）" when only other lines were,
+       or ``items`` is 0.
+
+    A text of at most :data:`TAIL_LINES` non-blank lines, title included, has no protected last lines (it is no
+    templated message). Only when the kept lines alone exceed ``limit`` is the text cut inside a line (never
+    inside a character), ending in the note.
+    """
+    if len(text.encode("utf-8")) <= limit:
+        return text, ""
+    lines = text.split("\n")
+    head = 1
+    nonblank = [i for i, line in enumerate(lines) if line.strip()]
+    tail = max(head, nonblank[-TAIL_LINES] if len(nonblank) > TAIL_LINES else len(lines))
+    entries = [i for i in range(head, tail) if _ITEM_LINE.match(lines[i])]
+    first, last = (entries[0], entries[-1]) if entries else (tail, tail - 1)
+    entry_set = set(entries)
+    order = [*range(last, first - 1, -1), *range(last + 1, tail), *range(first - 1, head - 1, -1)]
+    dropped: list[int] = []
+    for index in order:
+        dropped.append(index)
+        start, end = min(dropped), max(dropped) + 1  # one run of lines, by the order's construction
+        listed = not entry_set.isdisjoint(dropped)
+        kept = [*lines[:start], truncation_note(items if listed else 0), *lines[end:]]
+        if _size(kept) <= limit:
+            return "\n".join(kept), f"cut to {limit} bytes at whole lines ({len(dropped)} left out)"
+    return trim_utf8(text, limit, truncation_note(0)), f"cut to {limit} bytes inside a line (no whole lines fit)"
 
 
 # --- the sender ----------------------------------------------------------------------------------
@@ -247,16 +341,17 @@ class AppriseSender:
     def send(
         self,
         recipient: Recipient,
-        title: str,
-        body: str,
+        message: RenderedMessage,
         attachments: Sequence[Path] = (),
         only: Collection[str] | None = None,
     ) -> SendOutcome:
-        """Send ``title``/``body`` to the contacts matching ``recipient``; never raises for delivery problems.
+        """Send ``message`` to the contacts matching ``recipient``; never raises for delivery problems.
 
-        ``only``: send only to the targets with these ids (:meth:`targets`), e.g. the ones a retry still owes;
-        ``None`` sends to all of them. Attachments reach only the channels whose plugin carries them
-        (mailto/mailtos, also json://); the others get the text, and their result says so.
+        Each target gets the message's form for its channel (:func:`channel_form`); a plain title and body is
+        ``RenderedMessage(title, body)``, the same text on every channel. ``only``: send only to the targets
+        with these ids (:meth:`targets`), e.g. the ones a retry still owes; ``None`` sends to all of them.
+        Attachments reach only the channels whose plugin carries them (mailto/mailtos, also json://); the others
+        get the text, and their result says so.
         """
         targets = self.targets(recipient)
         if not targets:
@@ -271,20 +366,24 @@ class AppriseSender:
         missing = [str(p) for p in attachments if not Path(p).is_file()]
         if missing:
             return SendOutcome(ok=False, targets=[], error=f"attachment not found: {', '.join(missing)}")
-        results = [self._send_one(t, title, body, list(attachments)) for t in targets]
+        results = [self._send_one(t, message, list(attachments)) for t in targets]
         failed = [r for r in results if not r.ok]
         summary = "; ".join(f"{r.url}: {r.detail}" for r in failed) if failed else None
         return SendOutcome(ok=not failed, targets=results, error=summary)
 
-    def _send_one(self, target: ContactTarget, title: str, body: str, attachments: list[Path]) -> TargetResult:
+    def _send_one(self, target: ContactTarget, message: RenderedMessage, attachments: list[Path]) -> TargetResult:
         server, target_id, masked, service = target.server, target.id, target.url, target.service
         notes: list[str] = []
+        form, body_format = channel_form(server, service)
+        title, body = message.title, message.form(form)
         if service in BYTE_LIMITED_SERVICES:
             # WeCom has no title field; fold it in ourselves so the byte limit covers both.
-            text = f"{title}\n{body}" if title else body
-            title, body = "", trim_utf8(text, WECOM_TEXT_LIMIT)
-            if body != text:
-                notes.append(f"body trimmed to {WECOM_TEXT_LIMIT} bytes")
+            heading = f"**{title}**" if form == "markdown" and title else title
+            text = f"{heading}\n{body}" if heading else body
+            body, cut = cut_to_bytes(text, WECOM_TEXT_LIMIT, message.items)
+            title = ""
+            if cut:
+                notes.append(cut)
         attach = None
         if attachments:
             if getattr(server, "attachment_support", False):
@@ -300,9 +399,7 @@ class AppriseSender:
         manager.add(server)
         try:
             with _capture_replies() as replies:
-                result = manager.notify(
-                    body=body, title=title, body_format=apprise.NotifyFormat.TEXT, attach=attach
-                )
+                result = manager.notify(body=body, title=title, body_format=body_format, attach=attach)
         except Exception as exc:  # noqa: BLE001 - one target's crash must not hide the others' results
             return self._result(target_id, masked, service, False, f"{type(exc).__name__}: {exc}")
         with result:

@@ -209,9 +209,9 @@ def queue_info(
     """Queue a pre-rendered message (a notice, an invitation, a result) for the dispatcher; 1 if queued.
 
     ``key`` names the decision (e.g. ``window@2016-06-05``); with an obligation it deduplicates the send.
-    ``message`` (every channel's form) is kept instead of ``title`` and ``body`` when given. A notice to the
-    leader about an obligation, without attachments, travels in the leader's digest of the day
-    (:mod:`notifications.delivery.digest`).
+    ``message`` (every channel's form, stored as :meth:`RenderedMessage.payload`) is kept instead of ``title`` and
+    ``body`` when given. A notice to the leader about an obligation, without attachments, travels in the leader's
+    digest of the day (:mod:`notifications.delivery.digest`).
     """
     payload = message.payload() if message is not None else {"title": title, "body": body}
     nb = next_send_time(cal, now, hours)

@@ -2,10 +2,12 @@
 
 One template per ladder stage (``reminder``, ``urge``, ``notice``, ``escalate``, ``repeat``), and the two of
 an office's own work (``work_reminder``: a 工作提示 to the office; ``work_overdue``: the leader told, in
-neutral words, that it is not done — :mod:`models.rules.authority`), named by the own ladder. A template
-sets its title with ``{% set title %}...{% endset %}`` and its output is the body, so title and body
-live in one file. All user-facing Chinese text, dates included, lives in the templates
-(``_macros.j2`` holds the shared wording); this module only feeds them plain values.
+neutral words, that it is not done — :mod:`models.rules.authority`), named by the own ladder; ``digest`` puts
+one recipient's decisions of a day into one message. A template sets its title with
+``{% set title %}...{% endset %}`` and its output is the body, so title and body live in one file. All
+user-facing Chinese text, dates included, lives in the templates (``_common.j2``: the register's shared pieces;
+``_ladder.j2``: the ladder's sentences); this module only feeds them plain values, and
+:mod:`notifications.messages.wording` reshapes plan data for them (what is owed, a unit's kind).
 ``StrictUndefined`` turns a missing value into a :class:`NotificationError` instead of a silent blank.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +24,7 @@ import jinja2
 
 from models.enums import Role, Stage
 from models.errors import NotificationError
+from notifications.messages import wording
 from notifications.messages.markdown import md
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -101,13 +104,20 @@ class MessageContext:
     issuer: str = ""  # the unit that issues (落款) the message: the chasing office; "" → coordinator
     issued_on: date | None = None  # the 落款 date (the local day it is sent)
     contact: Contact | None = None  # whom to contact; None → the issuer without details
-    clause_ref: str = ""  # the clause in words, e.g. 第五部分第(三)项
-    doc_no: str = ""  # the 督办单 number (notice stage, head's copy and the coordinator's), else ""
+    clause_ref: str = ""  # the clause in words, e.g. 第五部分第(三)项; "" → from duty_clause when it parses
+    doc_no: str = ""  # the 督办单 number: at the notice stage (head's copy and the coordinator's), and at the
+    #                   later stages (escalate, repeat) the number of the obligation's 督办单 when known; else ""
     limit_on: date | None = None  # a 督办单's new time limit (the working day before the next stage)
     overdue_stage: str | None = None  # before the due date: the first stage after it (what follows if missed)
     overdue_on: date | None = None  # and its date
     leader_title: str = ""  # how the leader is addressed, e.g. 市政府分管领导
     obligation_title: str = ""  # what is owed when more specific than the duty's title (obligation.title)
+    # Added by the ladder wording (issue 12), all optional: the words fall back when they are missing.
+    unit_kind: str = ""  # town | subdistrict | department | vertical | other (plan data); "" → read from the name
+    urged_on: date | None = None  # when this obligation's 催办 (urge stage) went out, once it has
+    noticed_on: date | None = None  # when its 督办单 (notice stage) went out, once it has
+    escalated_on: date | None = None  # when it was first put to the leader (escalate stage), once it has
+    next_meeting_on: date | None = None  # the next joint meeting's date, for the leader's ask (点名 there)
 
 
 @dataclass(frozen=True)
@@ -166,6 +176,9 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     env.filters["md"] = md  # for the markdown of artifacts (circular.md.j2) only; messages stay plain text
+    env.globals.update(period_words=wording.period_words, with_period=wording.with_period,
+                       report_object=wording.report_object, is_report=wording.is_report,
+                       unit_kind=wording.unit_kind, gov_short=wording.gov_short, note_body=note_body)
     return env
 
 
@@ -232,7 +245,20 @@ def render(ctx: MessageContext, *, template: str | None = None) -> RenderedMessa
         raise NotificationError(f"unknown recipient role {ctx.role!r}; known: {', '.join(ROLES)}")
     if ctx.next_stage is not None and ctx.next_stage not in STAGES:
         raise NotificationError(f"unknown next stage {ctx.next_stage!r}; known: {', '.join(STAGES)}")
-    return render_values(template or ctx.stage, asdict(ctx))
+    return render_values(template or ctx.stage, {"ctx": complete(ctx)})
+
+
+def complete(ctx: MessageContext) -> MessageContext:
+    """``ctx`` with what the words need filled in from what it has: the issuer (the coordinator), the contact
+    (the issuer, without details), the clause in words (from ``duty_clause`` when it is a clause like 五(三)),
+    and the unit's kind (read from its name)."""
+    issuer = ctx.issuer or ctx.coordinator
+    clause = ctx.clause_ref
+    if not clause and ctx.duty_clause:
+        words = wording.clause_words(ctx.duty_clause)
+        clause = "" if words.startswith("“") else words
+    return replace(ctx, issuer=issuer, contact=ctx.contact or Contact(unit=issuer), clause_ref=clause,
+                   unit_kind=wording.unit_kind(ctx.unit_name, ctx.unit_kind))
 
 
 def render_test_message() -> RenderedMessage:
@@ -273,12 +299,6 @@ def render_failure_report(
     return render_values("failure_report", values)
 
 
-@lru_cache(maxsize=1)
-def truncation_marker() -> str:
-    """The marker appended to a body trimmed to a channel's size limit."""
-    return _environment().get_template("truncated.j2").render()
-
-
 @dataclass(frozen=True)
 class DigestContext:
     """One recipient's day of decisions for one plan, sent as one message (:mod:`notifications.delivery.digest`).
@@ -290,6 +310,9 @@ class DigestContext:
         members: the ladder decisions it carries, one per obligation and stage, in outbox order.
         notes: pre-rendered notices bundled with them (the leader's 销号申请…), in outbox order.
         doc_no: the 督办单 number, when it carries notice-stage decisions to a unit's head; else "".
+        issuer: who issues it (落款); "" → the first member's issuer.
+        contact: whom to contact; None → the first member's contact.
+        leader_title: how the leader is addressed; "" → the first member's.
     """
 
     role: str
@@ -298,16 +321,69 @@ class DigestContext:
     members: tuple[MessageContext, ...]
     notes: tuple[RenderedMessage, ...] = ()
     doc_no: str = ""
+    issuer: str = ""
+    contact: Contact | None = None
+    leader_title: str = ""
+
+
+# The order of strength of the ladder's stages to a unit: the strongest decides a unit digest's kind.
+_STRENGTH = {stage: n for n, stage in enumerate(("reminder", "urge", "escalate", "repeat", "notice"))}
 
 
 def render_digest(digest: DigestContext) -> RenderedMessage:
-    """Render one digest (``digest.j2``): a list of the day's decisions with one ask.
+    """Render one digest (``digest.j2``): the day's decisions for one recipient, as one message.
+
+    The leader gets the overdue obligations grouped by what is owed (one group per duty, period and due date,
+    the most overdue first), then the office's own late work (提请关注), then the notes; a unit's handler or head
+    gets its obligations in one 催办 or 督办单 (the strongest stage decides); the coordinator its copies, one
+    entry per document. The template words them; ``items`` is the number of listed entries.
 
     Raises:
-        NotificationError: an empty digest, or a template problem.
+        NotificationError: an empty digest, an unknown role, or a template problem.
     """
     if not digest.members and not digest.notes:
         raise NotificationError("a digest carries nothing: no ladder decision and no notice")
-    values = {**{k: v for k, v in asdict(digest).items() if k not in ("members", "notes")},
-              "members": digest.members, "notes": digest.notes}
+    if digest.role not in ROLES:
+        raise NotificationError(f"unknown recipient role {digest.role!r}; known: {', '.join(ROLES)}")
+    members = tuple(complete(replace(m, issued_on=m.issued_on or digest.day)) for m in digest.members)
+    first = members[0] if members else None
+    issuer = digest.issuer or (first.issuer if first else "")
+    groups: dict[tuple[object, ...], list[MessageContext]] = {}
+    for m in members:
+        if not m.own:
+            key = (m.duty_kind, m.duty_title, m.obligation_title, m.period, m.due_on, m.nominal_due_on)
+            groups.setdefault(key, []).append(m)
+    copies: dict[tuple[str, str, str], list[MessageContext]] = {}
+    for m in members:
+        copies.setdefault((m.stage, m.doc_no, m.unit_name), []).append(m)
+    values = {
+        "digest": digest,
+        "members": members,
+        "first": first,
+        "issuer": issuer,
+        "contact": digest.contact or (first.contact if first else None) or Contact(unit=issuer),
+        "leader_title": digest.leader_title or (first.leader_title if first else ""),
+        "kind": wording.unit_kind(digest.unit_name, first.unit_kind if first else ""),
+        "strongest": max((m.stage for m in members), key=lambda s: _STRENGTH.get(s, -1), default=""),
+        "groups": [sorted(g, key=lambda m: m.working_days_left) for g in groups.values()],
+        "own": [m for m in members if m.own],
+        "copies": list(copies.values()),
+        "notes": digest.notes,
+    }
     return render_values("digest", values)
+
+
+_SIGNOFF_DATE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+
+
+def note_body(note: RenderedMessage, channel: str) -> list[str]:
+    """The lines of a bundled notice's body in ``channel``'s form, without what the digest says once for all:
+    its 称谓 (a first line ending in "："), its 落款 (a unit and a date without weekday) and its contact line."""
+    lines = [line for line in note.form(channel).splitlines() if line.strip()]
+    if lines and lines[0].endswith("：") and "。" not in lines[0]:
+        lines = lines[1:]
+    if len(lines) >= 2 and _SIGNOFF_DATE.match(lines[-1].strip()):
+        lines = lines[:-2]
+    while lines and lines[-1].lstrip().startswith(("联系人：", "联系单位：")):
+        lines = lines[:-1]
+    return [line.strip() for line in lines]

@@ -73,9 +73,13 @@ def test_done_closes_the_obligation_and_tells_the_coordinator_once(ctx: EngineCo
     [(recipient, message)] = _done_notices(ctx)
     assert recipient == "role-coordinator"
     assert message["title"] == "【办结报告】镇隆镇报告已完成“制定镇(街道)具体实施方案”"
-    assert ("镇隆镇于2015年8月27日(星期四)报告，已完成“制定镇(街道)具体实施方案”（实施方案第五部分第(二)项）"
-            in message["body"])
-    assert "按时办结" in message["body"] and "办理情况：已印发镇隆镇实施方案" in message["body"]
+    body = message["body"]
+    assert body.startswith("市科工商务局：\n根据《信宜市贯彻落实〈广东省工业转型升级攻坚战三年行动计划(2015-2017年)〉"
+                           "的实施方案》(信府〔2015〕30号)第五部分第(二)项要求，镇隆镇人民政府应于2015年8月31日前完成"
+                           "“制定镇(街道)具体实施方案”。该单位于2015年8月27日报告已完成，按时办结。\n")
+    assert "办理情况：已印发镇隆镇实施方案" in body
+    # whom to ask (the town: the seed gives it no contact details), then the 落款 without a weekday
+    assert body.endswith("请与镇隆镇人民政府联系。\n联系单位：镇隆镇\n\n市科工商务局\n2015年8月27日")
 
 
 def test_the_same_report_twice_changes_nothing_and_sends_nothing(ctx: EngineContext) -> None:
@@ -90,7 +94,7 @@ def test_the_same_report_twice_changes_nothing_and_sends_nothing(ctx: EngineCont
 def test_late_counts_working_days_past_the_due_date(ctx: EngineContext) -> None:
     r = record_done(ctx, AFTER, unit="镇隆镇", duty_code="locality-plan")
     assert (r["on_time"], r["late_working_days"]) == (False, 5)  # 1, 2, 6 (a Sunday worked), 7, 8 September
-    assert "逾期5个工作日办结" in _done_notices(ctx)[0][1]["body"]
+    assert "该单位于2015年9月8日报告已完成，逾期5个工作日办结。" in _done_notices(ctx)[0][1]["body"]
 
 
 def test_several_open_need_a_period_and_the_error_lists_them(ctx: EngineContext) -> None:

@@ -24,6 +24,7 @@ from tests.conftest import SEED_PLAN
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2015, 11, 20, 10, 0, tzinfo=TZ)
+CONTACT_LINE = "联系人：市科工商务局督查股 李明，电话：0668-8812345，邮箱：dbk@kgswj.xinyi.example"
 NODES = ["2015-12-05", "2016-06-05", "2016-12-05", "2017-06-05", "2017-12-05"]
 
 
@@ -84,11 +85,21 @@ def test_the_window_tells_each_lead_once_and_each_cooperating_unit(ctx: EngineCo
     assert all(len(m) == 1 for m in told.values())  # one message per unit, not one per item
     mine = told["unit-kgswj+role-handler"][0]
     # The coordinator's own items: a work reminder, never "报送市科工商务局" to itself.
-    assert mine["title"] == "【工作提示】请于2015年12月7日(星期一)前汇总本单位牵头任务2015年下半年落实情况"
+    assert mine["title"] == "【工作提示】请于12月7日前汇总本单位牵头任务2015年下半年落实情况"
+    assert "请于2015年12月7日(星期一)下班前汇总本单位牵头的以下19项任务2015年下半年落实情况" in mine["body"]
     assert "向市科工商务局报送" not in mine["body"] and "催办" not in mine["body"]
     fgj = told["unit-fgj+role-handler"][0]
-    assert fgj["title"] == "【报送通知】请市发改局于2015年12月7日(星期一)前报送2015年下半年牵头任务落实情况"
-    assert "   1. 四(一) 深化体制机制改革（配合单位：市编办、市科工商务局、市财政局）\n" in fgj["body"]
+    assert fgj["title"] == "【报送通知】请于12月7日前报送2015年下半年牵头任务落实情况"
+    assert fgj["body"].startswith("市发改局：\n")
+    assert "请于2015年12月7日(星期一)下班前向市科工商务局报送你单位牵头的以下" in fgj["body"]
+    assert "\n1. 四(一) 深化体制机制改革（配合单位：市编办、市科工商务局、市财政局）" in fgj["body"]
+    # what follows a missed time limit: the ladder's 催办, one working day after it
+    assert "已报送的请忽略。逾期未报送的，将于12月8日发出催办通知。" in fgj["body"]
+    # how to submit on each channel: the mailbox by email; the mailbox and the phone on IM; bold time limit
+    assert "请将落实情况经分管领导审核后回复至dbk@kgswj.xinyi.example。" in fgj["body"]
+    assert "发送至dbk@kgswj.xinyi.example，或致电0668-8812345联系报送。" in fgj["text"]
+    assert "**2015年12月7日(星期一)下班前**" in fgj["markdown"]
+    assert fgj["body"].endswith(f"\n{CONTACT_LINE}\n\n市科工商务局\n2015年11月20日")
     assert sum(1 for it in spec.items if it.lead == "市科工商务局") == 19
     assert all(f"{it.ref} {it.title}" in mine["body"] for it in spec.items if it.lead == "市科工商务局")
     assert "本时间为工作安排，文件未作具体规定" in mine["body"] and "文件规定" not in mine["body"].replace(
@@ -134,7 +145,11 @@ def test_approving_a_completed_task_closes_it_out_and_nobody_is_asked_again(ctx:
     assert pending_reviews(ctx) == [{"item": "四(四)", "title": "发挥财政资金扛杆作用", "lead": "市财政局",
                                      "period": "2015-12-05"}]
     application = _messages(ctx, "apply@")["role-coordinator"]
-    assert application[0]["title"] == "【销号申请】市财政局申请四(四) 发挥财政资金扛杆作用销号，请审核"
+    assert application[0]["title"] == "【销号申请】市财政局申请四(四)“发挥财政资金扛杆作用”销号，请审核"
+    assert application[0]["body"].startswith(
+        "市科工商务局：\n市财政局于2015年11月20日报送2015年下半年任务落实情况，报告四(四)“发挥财政资金扛杆作用”已完成，"
+        "申请销号。\n已完成工作：安排工作经费200万元\n佐证材料：信财〔2015〕88号\n")
+    assert "\n联系单位：市财政局\n" in application[0]["body"]  # whom to ask: the applicant (no details in the seed)
     result = review_task_report(ctx, NOW, item_ref="四(四)", period="2015-12-05", approve=True)
     assert result == {"item": "四(四)", "period": "2015-12-05", "outcome": "approved", "version": 1, "waived": 4,
                       "lead_told": True}
@@ -146,7 +161,8 @@ def test_approving_a_completed_task_closes_it_out_and_nobody_is_asked_again(ctx:
             "WHERE e.new = 'waived'")).scalars().all()
     assert notes == ["已销号: 四(四) (2015-12-05)"] * 4
     told = _messages(ctx, "review@")["unit-czj+role-handler"]
-    assert told[0]["title"] == "【销号通知】四(四) 发挥财政资金扛杆作用 已审核销号"
+    assert told[0]["title"] == "【销号通知】四(四)“发挥财政资金扛杆作用”已审核销号"
+    assert "经市科工商务局审核，同意销号。该项任务此后不再报送（以后4个报送节点相应免报）。" in told[0]["body"]
     assert pending_reviews(ctx) == []
     # The next window does not ask 市财政局 about it again: it leads nothing else.
     later = open_task_window(ctx, dt.datetime(2016, 5, 20, 10, 0, tzinfo=TZ))
@@ -163,10 +179,20 @@ def test_the_coordinators_own_task_is_not_closed_out_by_itself(ctx: EngineContex
     assert list(applications) == ["role-leader"]  # not to the coordinator, which is the lead itself
     body = applications["role-leader"][0]["body"]
     assert applications["role-leader"][0]["title"].endswith("已完成，提请审定销号")
-    assert body.startswith("市政府分管领导：") and "提请信宜市人民政府审定" in body
+    assert body.startswith("市政府分管领导：") and "不自行审核销号，现提请市政府审定。" in body
+    assert body.endswith(f"\n{CONTACT_LINE}\n\n市科工商务局\n2015年11月20日")
     review_task_report(ctx, NOW, item_ref="三(二)3", period="2015-12-05", approve=True)
     told = _messages(ctx, "review@")["unit-kgswj+role-handler"][0]["body"]
-    assert "经信宜市人民政府审核，同意销号" in told and "经市科工商务局审核" not in told
+    assert "经市政府审核，同意销号" in told and "经市科工商务局审核" not in told
+
+
+def test_the_coordinators_own_task_returned_is_recorded_again_not_sent_to_itself(ctx: EngineContext) -> None:
+    submit_task_report(ctx, NOW, unit="市科工商务局", item_ref="三(二)3", status="completed", done="两化融合贯标")
+    review_task_report(ctx, NOW, item_ref="三(二)3", period="2015-12-05", approve=False, reason="缺少评定文件")
+    told = _messages(ctx, "review@")["unit-kgswj+role-handler"][0]["body"]
+    assert "经市政府审核，暂不同意销号，现予退回。" in told
+    assert "请按上述意见补充完善后，于2015年12月7日(星期一)下班前重新录入督办系统。" in told
+    assert "重新报送市科工商务局" not in told and "回复至" not in told
 
 
 def test_returning_needs_a_reason_reopens_the_node_and_tells_the_lead(ctx: EngineContext) -> None:
@@ -178,8 +204,10 @@ def test_returning_needs_a_reason_reopens_the_node_and_tells_the_lead(ctx: Engin
     assert (result["outcome"], result["waived"]) == ("returned", 0)
     assert _nodes(ctx, "四(一)") == [(p, "市发改局", "open") for p in NODES]
     told = _messages(ctx, "review@")["unit-fgj+role-handler"][0]
-    assert told["title"] == "【退回通知】四(一) 深化体制机制改革 销号申请退回"
+    assert told["title"] == "【退回通知】四(一)“深化体制机制改革”销号申请退回，请补充完善后重新报送"
     assert "退回理由：缺少负面清单实施情况的佐证材料" in told["body"]
+    # the node's time limit has not passed: it is the one to report again by
+    assert "请按上述意见补充完善后，于2015年12月7日(星期一)下班前重新报送市科工商务局。" in told["body"]
     with pytest.raises(TaskReportError, match="no completed report awaiting review"):
         review_task_report(ctx, NOW, item_ref="四(一)", period="2015-12-05", approve=True)
     again = submit_task_report(ctx, NOW, unit="市发改局", item_ref="四(一)", status="completed", done="清理收费")

@@ -23,19 +23,23 @@ from notifications.channels.contacts import Contacts, Recipient, default_contact
 from notifications.channels.mailcatcher import MailCatcher
 from notifications.channels.redact import Scrubber, secrets_of
 from notifications.channels.send import (
-    WECOM_TEXT_LIMIT,
     AppriseSender,
     SendOutcome,
     tap_plugin,
     trim_utf8,
 )
-from notifications.messages.render import render, truncation_marker
+from notifications.messages.render import RenderedMessage, render
 from tests.notifications.helpers import HttpSink, context, write_contacts
 
 WECOM_KEY = "duban-wecom-key-0123456789abcdef"
 DING_TOKEN = "dingtoken0123456789abcdef"
 DING_SECRET = "dingsecret0123456789"
 HANDLER = Recipient("zhenlong", "handler")
+
+
+def plain(title: str, body: str) -> RenderedMessage:
+    """A message with the same text on every channel (what ``duban notify test``-like callers send)."""
+    return RenderedMessage(title=title, body=body)
 
 
 def sender_for(tmp_path: Path, yaml_text: str) -> AppriseSender:
@@ -69,7 +73,7 @@ class TestMail:
         with MailCatcher(tmp_path / "mail") as catcher:
             yaml_text = default_contacts_yaml([("zhenlong", "镇隆镇")], smtp_host="127.0.0.1", smtp_port=catcher.port)
             sender = sender_for(tmp_path, yaml_text)
-            outcome = sender.send(HANDLER, message.title, message.body, [sheet])
+            outcome = sender.send(HANDLER, message, [sheet])
             caught = catcher.messages()
         assert outcome.ok, outcome
         assert outcome.error is None
@@ -92,7 +96,7 @@ class TestMail:
         sender = sender_for(
             tmp_path, default_contacts_yaml([("zhenlong", "镇隆镇")], smtp_host="127.0.0.1", smtp_port=port)
         )
-        outcome = sender.send(HANDLER, "标题", "正文")
+        outcome = sender.send(HANDLER, plain("标题", "正文"))
         assert not outcome.ok
         (target,) = outcome.targets
         assert not target.ok and target.detail
@@ -101,7 +105,7 @@ class TestMail:
     def test_missing_attachment_is_an_error(self, tmp_path: Path) -> None:
         yaml_text = default_contacts_yaml([("zhenlong", "镇隆镇")], smtp_host="127.0.0.1", smtp_port=9)
         sender = sender_for(tmp_path, yaml_text)
-        outcome = sender.send(HANDLER, "标题", "正文", [tmp_path / "没有.xlsx"])
+        outcome = sender.send(HANDLER, plain("标题", "正文"), [tmp_path / "没有.xlsx"])
         assert outcome == SendOutcome(ok=False, targets=[], error=f"attachment not found: {tmp_path / '没有.xlsx'}")
 
 
@@ -109,7 +113,7 @@ class TestJson:
     def test_json_post_reaches_the_sink(self, tmp_path: Path) -> None:
         with HttpSink(reply={"ok": True}) as sink:
             sender = sender_for(tmp_path, f"urls:\n  - json://127.0.0.1:{sink.port}/hook:\n      - tag: role-leader\n")
-            outcome = sender.send(Recipient(None, "leader"), "【提请督办】标题", "正文：镇隆镇")
+            outcome = sender.send(Recipient(None, "leader"), plain("【提请督办】标题", "正文：镇隆镇"))
         assert outcome.ok, outcome
         (request,) = sink.received
         assert request.method == "POST" and request.path == "/hook"
@@ -121,7 +125,7 @@ class TestJson:
     def test_http_error_fails_the_target(self, tmp_path: Path) -> None:
         with HttpSink(status=500, reply={"error": "boom"}) as sink:
             sender = sender_for(tmp_path, f"urls:\n  - json://127.0.0.1:{sink.port}/hook:\n      - tag: role-leader\n")
-            outcome = sender.send(Recipient(None, "leader"), "t", "b")
+            outcome = sender.send(Recipient(None, "leader"), plain("t", "b"))
         (target,) = outcome.targets
         assert not outcome.ok and not target.ok
         assert "500" in target.detail
@@ -133,7 +137,7 @@ class TestJson:
                 tmp_path,
                 f"urls:\n  - json://127.0.0.1:{good.port}/a:\n{tags}  - json://127.0.0.1:{bad.port}/b:\n{tags}",
             )
-            outcome = sender.send(HANDLER, "t", "b")
+            outcome = sender.send(HANDLER, plain("t", "b"))
             ids = [t.id for t in sender.targets(HANDLER)]
         assert [t.ok for t in outcome.targets] == [True, False]
         assert [t.target for t in outcome.targets] == ids  # without ``only``: every target, each result named
@@ -150,7 +154,7 @@ class TestRouting:
                 f"urls:\n  - json://127.0.0.1:{sink.port}/untagged\n"
                 f"  - json://127.0.0.1:{sink.port}/always:\n      - tag: always\n"
             )
-            outcome = sender_for(tmp_path, text).send(Recipient("nosuch", "handler"), "t", "b")
+            outcome = sender_for(tmp_path, text).send(Recipient("nosuch", "handler"), plain("t", "b"))
         assert outcome == SendOutcome(ok=False, targets=[], error="no contact matches tags unit-nosuch+role-handler")
         assert sink.received == []
 
@@ -158,7 +162,7 @@ class TestRouting:
 class TestVendorReply:
     def test_wecom_errcode_zero_is_delivered(self, tmp_path: Path) -> None:
         with wecom_sink(tmp_path, {"errcode": 0, "errmsg": "ok"}) as (sink, sender):
-            outcome = sender.send(HANDLER, "【催办】标题", "正文")
+            outcome = sender.send(HANDLER, plain("【催办】标题", "正文"))
         assert outcome.ok, outcome
         (request,) = sink.received
         assert request.path == f"/cgi-bin/webhook/send?key={WECOM_KEY}"
@@ -168,7 +172,7 @@ class TestVendorReply:
 
     def test_wecom_rejection_with_http_200_fails_the_target(self, tmp_path: Path) -> None:
         with wecom_sink(tmp_path, {"errcode": 93000, "errmsg": "invalid webhook url"}) as (_sink, sender):
-            outcome = sender.send(HANDLER, "t", "b")
+            outcome = sender.send(HANDLER, plain("t", "b"))
         (target,) = outcome.targets
         assert not outcome.ok and not target.ok
         assert target.detail == "errcode 93000: invalid webhook url"
@@ -176,33 +180,20 @@ class TestVendorReply:
 
     def test_wecom_http_error_carries_the_vendor_code(self, tmp_path: Path) -> None:
         with wecom_sink(tmp_path, {"errcode": 45009, "errmsg": "api freq out of limit"}, status=429) as (_s, sender):
-            outcome = sender.send(HANDLER, "t", "b")
+            outcome = sender.send(HANDLER, plain("t", "b"))
         assert outcome.targets[0].detail == "HTTP 429; errcode 45009: api freq out of limit"
 
     def test_wecom_reply_that_is_not_json_is_not_a_success(self, tmp_path: Path) -> None:
         with wecom_sink(tmp_path, b"<html>proxy login</html>") as (_sink, sender):
-            outcome = sender.send(HANDLER, "t", "b")
+            outcome = sender.send(HANDLER, plain("t", "b"))
         assert not outcome.ok
         assert "not the vendor's JSON" in outcome.targets[0].detail
-
-    def test_wecom_body_is_trimmed_to_2048_bytes(self, tmp_path: Path) -> None:
-        body = "督办内容" * 1250  # 5000 characters, 15000 bytes
-        with wecom_sink(tmp_path, {"errcode": 0, "errmsg": "ok"}) as (sink, sender):
-            outcome = sender.send(HANDLER, "【催办】标题", body)
-        assert outcome.ok
-        content = sink.received[0].json()["text"]["content"]
-        raw = content.encode("utf-8")
-        assert len(raw) <= WECOM_TEXT_LIMIT
-        assert raw.decode("utf-8") == content
-        assert content.startswith("【催办】标题\n督办内容")
-        assert content.endswith(truncation_marker())
-        assert "trimmed" in outcome.targets[0].detail
 
     def test_attachment_to_a_channel_without_attachments_says_so(self, tmp_path: Path) -> None:
         sheet = tmp_path / "进度报表.xlsx"
         sheet.write_bytes(b"x")
         with wecom_sink(tmp_path, {"errcode": 0, "errmsg": "ok"}) as (sink, sender):
-            outcome = sender.send(HANDLER, "t", "b", [sheet])
+            outcome = sender.send(HANDLER, plain("t", "b"), [sheet])
         assert outcome.ok
         assert "sent without them" in outcome.targets[0].detail
         assert len(sink.received) == 1
@@ -220,7 +211,7 @@ class TestVendorReply:
             with HttpSink(reply=reply) as sink, mock.patch.object(
                 NotifyDingTalk, "notify_url", sink.url("/robot/send?access_token={token}")
             ):
-                outcome = sender.send(leader, "标题", "正文")
+                outcome = sender.send(leader, plain("标题", "正文"))
             assert outcome.ok is ok
             assert sink.received[0].path.startswith(f"/robot/send?access_token={DING_TOKEN}")
             if not ok:
@@ -233,14 +224,14 @@ class TestVendorReply:
         with HttpSink(reply=reply) as sink, mock.patch.object(
             NotifyFeishu, "notify_url", sink.url("/open-apis/bot/v2/hook/{token}/")
         ):
-            outcome = sender.send(Recipient(None, "leader"), "标题", "正文")
+            outcome = sender.send(Recipient(None, "leader"), plain("标题", "正文"))
         assert outcome.targets[0].detail == "code 19001: param invalid: incoming webhook access token invalid"
 
     def test_lark_code(self, tmp_path: Path) -> None:
         with HttpSink(reply={"code": 0, "msg": "success"}) as sink:
             with mock.patch.object(NotifyLark, "notify_url", sink.url("/open-apis/bot/v2/hook/")):
                 sender = sender_for(tmp_path, "urls:\n  - lark://larktoken0123456789:\n      - tag: role-leader\n")
-            outcome = sender.send(Recipient(None, "leader"), "标题", "正文")
+            outcome = sender.send(Recipient(None, "leader"), plain("标题", "正文"))
         assert outcome.ok, outcome
         assert sink.received[0].path == "/open-apis/bot/v2/hook/larktoken0123456789"
 
@@ -266,7 +257,7 @@ class TestSecrets:
                     f"  - mailtos://duban:{password}@127.0.0.1:1?from=a@b.cn&to=c@d.cn:\n"
                     "      - tag: unit-zhenlong, role-handler\n",
                 )
-            outcome = sender.send(HANDLER, "标题", "正文")
+            outcome = sender.send(HANDLER, plain("标题", "正文"))
         assert not outcome.ok
         assert [t.ok for t in outcome.targets] == [False, False]
         assert outcome.targets[0].detail == "errcode 93000: invalid webhook url, hint: [key=****]"
@@ -320,7 +311,7 @@ def test_debug_logging_turned_back_on_is_still_scrubbed(tmp_path: Path, caplog: 
         # Someone debugging turns the noisy loggers back on after the sender quieted them.
         for name in ("apprise", "urllib3"):
             caplog.set_level(logging.DEBUG, logger=name)
-        outcome = sender.send(HANDLER, "t", "b")
+        outcome = sender.send(HANDLER, plain("t", "b"))
     assert outcome.ok
     messages = [r.getMessage() for r in caplog.records]
     assert any("/cgi-bin/webhook/send?key=****" in m for m in messages)  # the request line was logged...
@@ -332,7 +323,7 @@ def test_apprise_retry_in_the_contacts_file_is_ignored(tmp_path: Path) -> None:
         sender = sender_for(
             tmp_path, f"urls:\n  - json://127.0.0.1:{sink.port}/hook?retry=3&wait=0:\n      - tag: role-leader\n"
         )
-        outcome = sender.send(Recipient(None, "leader"), "t", "b")
+        outcome = sender.send(Recipient(None, "leader"), plain("t", "b"))
     assert not outcome.ok
     assert len(sink.received) == 1  # the outbox retries, durably; Apprise must not
 
@@ -363,8 +354,8 @@ class TestTargets:
                 tmp_path, f"urls:\n  - json://127.0.0.1:{a.port}/a:\n{tags}  - json://127.0.0.1:{b.port}/b:\n{tags}"
             )
             first, second = sender.targets(HANDLER)
-            outcome = sender.send(HANDLER, "t", "b", only={second.id})
-            unknown = sender.send(HANDLER, "t", "b", only={"0123456789abcdef"})
+            outcome = sender.send(HANDLER, plain("t", "b"), only={second.id})
+            unknown = sender.send(HANDLER, plain("t", "b"), only={"0123456789abcdef"})
         assert outcome.ok and [(r.target, r.ok) for r in outcome.targets] == [(second.id, True)]
         assert (len(a.received), len(b.received)) == (0, 1)
         assert unknown == SendOutcome(
