@@ -31,7 +31,17 @@ from sqlmodel import Session, col, select
 
 from models.dates import to_local
 from models.db import session_scope
-from models.enums import UNIT_ROLES, Frequency, HolidayPolicy, ObligationStatus, OutboxStatus, Role, Stage, SystemStage
+from models.enums import (
+    UNIT_ROLES,
+    DutyKind,
+    Frequency,
+    HolidayPolicy,
+    ObligationStatus,
+    OutboxStatus,
+    Role,
+    Stage,
+    SystemStage,
+)
 from models.errors import DubanError
 from models.rules.calendar import Due, WorkingCalendar, WorkingHours, next_send_time
 from models.rules.ladder import EscalationSpec, step_at
@@ -164,6 +174,20 @@ class Cancelled:
 
 
 @dataclass(frozen=True)
+class History:
+    """When an obligation's earlier stages went out (the local day their carrier was released), None if not yet."""
+
+    urged_on: dt.date | None = None
+    noticed_on: dt.date | None = None
+    escalated_on: dt.date | None = None  # first put to the leader (escalate, or its first repeat)
+    doc_no: str = ""  # the number of its latest 督办单 (the head's), "" when none was numbered
+
+
+_HISTORY_STAGES = {Stage.URGE: "urged_on", Stage.NOTICE: "noticed_on", Stage.ESCALATE: "escalated_on",
+                   Stage.REPEAT: "escalated_on"}
+
+
+@dataclass(frozen=True)
 class _Facts:
     """What the rows of a batch are about, loaded in a few queries."""
 
@@ -172,9 +196,11 @@ class _Facts:
     units: dict[Any, Unit]  # every unit of the plans involved (the chasing office is looked up among them)
     plans: dict[Any, Plan]
     head_doc_no: dict[tuple[int, str], str]  # (obligation, stage key) → the number of the head's 督办单
+    history: dict[int, History]  # obligation → when its earlier stages went out
+    next_meeting: dict[int, dt.date]  # plan → the next joint meeting's date (today or later)
 
     @classmethod
-    def load(cls, session: Session, rows: Sequence[Outbox]) -> _Facts:
+    def load(cls, session: Session, rows: Sequence[Outbox], today: dt.date) -> _Facts:
         ob_ids = {r.obligation_id for r in rows if r.obligation_id is not None}
         obs = {o.id: o for o in session.exec(select(Obligation).where(col(Obligation.id).in_(ob_ids)))}
         duty_ids = {o.duty_id for o in obs.values()}
@@ -182,26 +208,69 @@ class _Facts:
         plan_ids = {o.plan_id for o in obs.values()} | {r.plan_id for r in rows if r.plan_id is not None}
         plans = {p.id: p for p in session.exec(select(Plan).where(col(Plan.id).in_(plan_ids)))}
         units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.plan_id).in_(plan_ids)))}
-        copies = {r.obligation_id for r in rows if r.obligation_id is not None and r.role == Role.COORDINATOR
-                  and r.stage == Stage.NOTICE}
-        head_doc_no: dict[tuple[int, str], str] = {}
-        if copies:
-            found = session.execute(sa.text(
-                "SELECT s.obligation_id, s.stage_key, c.doc_no FROM outbox s JOIN outbox c ON c.id = s.digest_id "
-                f"WHERE s.role = '{Role.HEAD}' AND s.stage = '{Stage.NOTICE}' AND c.doc_no IS NOT NULL "
-                "AND s.obligation_id IN :ids"
-            ).bindparams(sa.bindparam("ids", expanding=True)), {"ids": sorted(copies)}).all()
-            head_doc_no = {(int(ob), str(key)): str(doc_no) for ob, key, doc_no in found}
-        return cls(obs=obs, duties=duties, units=units, plans=plans, head_doc_no=head_doc_no)
+        head_doc_no, history = _history(session, sorted(ob_ids))
+        meetings = session.execute(
+            sa.select(Obligation.plan_id, sa.func.min(Obligation.due_on))  # type: ignore[call-overload]
+            .join(Duty, Duty.id == Obligation.duty_id)
+            .where(col(Obligation.plan_id).in_(plan_ids), Duty.kind == DutyKind.JOINT_MEETING,
+                   col(Obligation.due_on) >= today)
+            .group_by(Obligation.plan_id)).all()
+        return cls(obs=obs, duties=duties, units=units, plans=plans, head_doc_no=head_doc_no, history=history,
+                   next_meeting={int(p): d for p, d in meetings})
 
     def doc_no(self, row: Outbox, carrier: Outbox) -> str:
         """The 督办单 number a ladder message names: its carrier's, for a head; the head's, for the coordinator's
-        copy of a notice ("" while the head's is not yet numbered); else ""."""
+        copy of a notice ("" while the head's is not yet numbered); at the later stages (escalate, repeat) the
+        obligation's latest 督办单's; else ""."""
         if row.role == Role.HEAD:
             return carrier.doc_no or ""
-        if row.role == Role.COORDINATOR and row.stage == Stage.NOTICE and row.obligation_id is not None:
+        if row.obligation_id is None:
+            return ""
+        if row.role == Role.COORDINATOR and row.stage == Stage.NOTICE:
             return self.head_doc_no.get((row.obligation_id, row.stage_key), "")
+        if row.stage in (Stage.ESCALATE, Stage.REPEAT):
+            return self.history.get(row.obligation_id, History()).doc_no
         return ""
+
+
+def _history(session: Session, ob_ids: Sequence[int]) -> tuple[dict[tuple[int, str], str], dict[int, History]]:
+    """For these obligations: their heads' 督办单 numbers by stage key, and when their stages went out.
+
+    A decision went out when its carrier (itself, or the digest that carried it) was sent: its day is the
+    carrier's ``carried_on`` (rows from before the digest have none: the local day of ``sent_at``). A head's
+    督办单 has its number from the moment it was bundled, sent or not yet (the coordinator's copy may go first).
+    """
+    if not ob_ids:
+        return {}, {}
+    t = Outbox.__table__  # type: ignore[attr-defined]
+    c = t.alias("c")
+    found = session.execute(
+        sa.select(t.c.obligation_id, t.c.stage, t.c.stage_key, t.c.role, c.c.status, c.c.carried_on, c.c.sent_at,
+                  c.c.doc_no, c.c.id)
+        .join(c, c.c.id == sa.func.coalesce(t.c.digest_id, t.c.id))
+        .where(t.c.obligation_id.in_(list(ob_ids)), t.c.stage.in_([s.value for s in _HISTORY_STAGES]),
+               t.c.status.not_in([OutboxStatus.SKIPPED, OutboxStatus.SUPERSEDED, OutboxStatus.CANCELLED]))
+        .order_by(c.c.id)).all()
+    head_doc_no: dict[tuple[int, str], str] = {}
+    days: dict[int, dict[str, dt.date]] = {}
+    numbers: dict[int, str] = {}
+    for ob, stage, key, role, status, carried_on, sent_at, doc_no, _cid in found:
+        if role == Role.HEAD and stage == Stage.NOTICE and doc_no:
+            head_doc_no[(int(ob), str(key))] = str(doc_no)
+            numbers[int(ob)] = str(doc_no)  # in carrier order: the latest wins
+        if status != OutboxStatus.SENT:
+            continue
+        day = carried_on or (to_local(sent_at).date() if sent_at is not None else None)
+        if day is None:
+            continue
+        field_name = _HISTORY_STAGES[Stage(stage)]
+        known = days.setdefault(int(ob), {})
+        if field_name not in known or day < known[field_name]:
+            known[field_name] = day
+    history = {ob: History(urged_on=days.get(ob, {}).get("urged_on"), noticed_on=days.get(ob, {}).get("noticed_on"),
+                           escalated_on=days.get(ob, {}).get("escalated_on"), doc_no=numbers.get(ob, ""))
+               for ob in set(days) | set(numbers)}
+    return head_doc_no, history
 
 
 def build_jobs(
@@ -222,8 +291,8 @@ def build_jobs(
                                                    col(Outbox.status) == OutboxStatus.BUNDLED)
                               .order_by(col(Outbox.id))):
             members.setdefault(m.digest_id or 0, []).append(m)
-    facts = _Facts.load(session, rows + [m for found in members.values() for m in found])
     today = to_local(now).date()
+    facts = _Facts.load(session, rows + [m for found in members.values() for m in found], today)
     out: list[tuple[Outbox, Job | str | Cancelled]] = []
     dropped: list[int] = []
     for row in rows:
@@ -275,7 +344,8 @@ def _offset(row: Outbox) -> int:
 
 def ladder_context(
     row: Outbox, ob: Obligation, duty: Duty, unit: Unit, plan: Plan, units: dict[Any, Unit], cal: WorkingCalendar,
-    escalation: EscalationSpec, today: dt.date, *, doc_no: str = "",
+    escalation: EscalationSpec, today: dt.date, *, doc_no: str = "", history: History | None = None,
+    next_meeting_on: dt.date | None = None,
 ) -> MessageContext:
     """Everything one ladder decision's message says (every :class:`MessageContext` field), for ``row``.
 
@@ -285,7 +355,10 @@ def ladder_context(
         units: the plan's units by id (the duty's owner and the chasing office are found among them).
         today: the local day the message is sent (its 落款 date).
         doc_no: the 督办单 number it names (:meth:`_Facts.doc_no`), or "".
+        history: when the obligation's earlier stages went out (urged, noticed, put to the leader).
+        next_meeting_on: the plan's next joint meeting, for the leader's ask.
     """
+    history = history or History()
     offset = _offset(row)
     own = bool(ob.own)
     _template, next_stage, next_offset = _ladder_step(escalation, duty.code, offset, own)
@@ -320,12 +393,21 @@ def ladder_context(
         overdue_stage=overdue_stage, overdue_on=overdue_on,
         leader_title=wording.leader_title(plan.issuer),
         obligation_title=ob.title or "",
+        unit_kind=unit.kind.value,
+        urged_on=history.urged_on, noticed_on=history.noticed_on, escalated_on=history.escalated_on,
+        next_meeting_on=next_meeting_on,
     )
 
 
-def _ladder_parts(row: Outbox, facts: _Facts) -> tuple[Obligation, Duty, Unit, Plan]:
+def _context(row: Outbox, carrier: Outbox, facts: _Facts, cal: WorkingCalendar, escalation: EscalationSpec,
+             today: dt.date) -> tuple[MessageContext, Duty]:
+    """The context of one ladder row carried by ``carrier`` (itself, or its digest), and its duty."""
     ob = facts.obs[row.obligation_id]
-    return ob, facts.duties[ob.duty_id], facts.units[ob.unit_id], facts.plans[ob.plan_id]
+    duty, unit, plan = facts.duties[ob.duty_id], facts.units[ob.unit_id], facts.plans[ob.plan_id]
+    ctx = ladder_context(row, ob, duty, unit, plan, facts.units, cal, escalation, today,
+                         doc_no=facts.doc_no(row, carrier), history=facts.history.get(ob.id or 0),
+                         next_meeting_on=facts.next_meeting.get(ob.plan_id))
+    return ctx, duty
 
 
 def _message(
@@ -338,12 +420,10 @@ def _message(
         payload = json.loads(row.payload or "{}")
         message = render_failure_report(**payload) if row.stage == SystemStage.FAILURE else from_payload(payload)
         return message, meta
-    ob, duty, unit, plan = _ladder_parts(row, facts)
-    ctx = ladder_context(row, ob, duty, unit, plan, facts.units, cal, escalation, today,
-                         doc_no=facts.doc_no(row, row))
+    ctx, duty = _context(row, row, facts, cal, escalation, today)
     template, _next, _off = _ladder_step(escalation, duty.code, _offset(row), bool(ob.own))
     message = render(ctx, template=template)
-    meta = {"obligation": ob.id, "duty": duty.kind.value, "duty_code": duty.code, "unit": unit.name,
+    meta = {"obligation": ob.id, "duty": duty.kind.value, "duty_code": duty.code, "unit": ctx.unit_name,
             "due_on": ob.due_on.isoformat(), "nominal_due_on": ob.nominal_due_on.isoformat(),
             "stage_key": row.stage_key, "holiday_rule": ob.holiday_rule, "own": bool(ob.own),
             "schedule_default": ctx.schedule_default, "doc_no": row.doc_no}
@@ -358,6 +438,7 @@ def _digest(
     contexts: list[MessageContext] = []
     notes: list[RenderedMessage] = []
     kept: list[Outbox] = []
+    offices: set[str] = set()
     unit_name = ""
     for m in members:
         ob = facts.obs.get(m.obligation_id) if m.obligation_id is not None else None
@@ -368,16 +449,23 @@ def _digest(
         if ob is None or ob.status != ObligationStatus.OPEN:
             dropped.append(m.id or 0)
             continue
-        ob, duty, unit, plan = _ladder_parts(m, facts)
-        contexts.append(ladder_context(m, ob, duty, unit, plan, facts.units, cal, escalation, today,
-                                       doc_no=facts.doc_no(m, row)))
+        ctx, duty = _context(m, row, facts, cal, escalation, today)
+        contexts.append(ctx)
         kept.append(m)
+        offices.add(ctx.issuer)
         if row.role in UNIT_ROLES:
-            unit_name = unit.name
+            unit_name = ctx.unit_name
     if not contexts and not notes:
         return Cancelled("every decision it carried was closed before it was sent")
-    message = render_digest(DigestContext(role=row.role, unit_name=unit_name, day=today, members=tuple(contexts),
-                                          notes=tuple(notes), doc_no=row.doc_no or ""))
+    plan = facts.plans[row.plan_id]
+    # One office signs the digest: its members' chasing office when they share one, else the plan's coordinator.
+    office = contexts[0].issuer if len(offices) == 1 else plan.coordinator
+    office_unit = next((u for u in facts.units.values() if u.plan_id == plan.id and u.name == office), None)
+    message = render_digest(DigestContext(
+        role=row.role, unit_name=unit_name, day=today, members=tuple(contexts), notes=tuple(notes),
+        doc_no=row.doc_no or "", issuer=office,
+        contact=wording.contact_of(office, office_unit.contact if office_unit is not None else None),
+        leader_title=wording.leader_title(plan.issuer)))
     meta = {"digest": True, "members": [m.obligation_id for m in kept], "stages": [m.stage for m in kept],
             "unit": unit_name or None, "duty": SystemStage.DIGEST.value, "stage_key": row.stage_key,
             "doc_no": row.doc_no}
