@@ -102,9 +102,9 @@ def default_dates_are_work_arrangements_and_notice_dates_stay_the_notices(record
     for code in ("joint-meeting", "inspection"):  # `default: true` in the plan file
         assert by_duty[code]
         assert [b for b in by_duty[code] if "文件规定" in b] == []
-        assert all("工作安排时间" in b and "实施方案未规定具体时间" in b for b in by_duty[code])
+        assert all("本时间为工作安排，文件未作具体规定" in b for b in by_duty[code])
     # The reports' dates are the notice's (6月5日、12月5日): a moved one still says so.
-    assert any("文件规定时间：2016年6月5日(星期日)" in b for b in by_duty["progress-report"])
+    assert any("文件规定6月5日前报送，因6月5日为星期日，顺延至6月6日" in b for b in by_duty["progress-report"])
     assert [b for b in by_duty["progress-report"] if "工作安排" in b] == []
     assert [r for r in records if "为休息日," in str(r["body"])] == []  # the holiday note in Chinese punctuation
 
@@ -113,5 +113,5 @@ def the_convener_is_told_to_convene_and_file_minutes(records: list[Record], deci
     meeting = [d for d in decided if d["duty_code"] == "joint-meeting" and d["stage"] == "reminder"]
     assert meeting and {d["unit"] for d in meeting} == {COORDINATOR}
     alone = [d["message"] for d in meeting if d["message"]["stage"] != "digest"]  # type: ignore[index]
-    assert alone and all("召开联席会议" in str(r["body"]) and "会议纪要" in str(r["body"]) for r in alone)
+    assert alone and all("召开" in str(r["body"]) and "联席会议并形成会议纪要" in str(r["body"]) for r in alone)
     assert [r for r in records if "请按时参加联席会议" in str(r["body"])] == []

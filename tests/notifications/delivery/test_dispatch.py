@@ -104,10 +104,11 @@ def test_reminders_reach_the_mail_catcher_once(queued: sa.Engine, tmp_path: Path
     assert q(queued, "SELECT COUNT(*) FROM outbox m JOIN outbox d ON d.id = m.digest_id "
                      "WHERE d.recipient = 'role-leader' AND d.stage = 'digest' AND m.status = 'bundled'") == [(41,)]
     zhenlong = next(m for m in mails if "zhenlong.handler@duban.local" in m["X-Envelope-To"])
-    assert zhenlong["Subject"].startswith("【温馨提示】镇隆镇2015年下半年报送项目建设和各项工作进展情况")
+    assert zhenlong["Subject"] == "【提醒】请于12月7日前报送2015年下半年项目建设和各项工作进展情况"
     body = zhenlong.get_body(preferencelist=("plain", "html")).get_content()  # type: ignore[union-attr]
-    assert "2015年12月7日(星期一)" in body and "原定2015年12月5日(星期六)为休息日" in body
-    assert "市科工商务局" in body
+    assert body.startswith("镇隆镇人民政府：") and "2015年12月7日(星期一)" in body
+    assert "因12月5日为星期六，顺延至12月7日" in body and "市科工商务局" in body
+    assert leader["Subject"].startswith("【提请督办】截至11月30日")  # the leader's one message of the day
     rows = q(queued, "SELECT d.url, d.ok, o.status FROM delivery d JOIN outbox o ON o.id = d.outbox_id")
     assert len(rows) == CARRIERS and all(ok and status == "sent" for _u, ok, status in rows)
     assert all(str(u).startswith("mailto://127.0.0.1") for u, _o, _s in rows)
