@@ -116,8 +116,10 @@ def bundle(*, session: Session, now: dt.datetime, cal: WorkingCalendar, hours: W
     # 2. A recipient that already had today's carrier waits for the next working day's opening.
     result.deferred = _changed(session, session.execute(_bind(
         "UPDATE outbox SET carried_on = NULL, not_before = :reopen, next_attempt_at = :reopen "
-        f"WHERE {_MARKED} AND EXISTS (SELECT 1 FROM outbox c WHERE c.digest_id = c.id "
-        "AND c.plan_id = outbox.plan_id AND c.recipient = outbox.recipient AND c.carried_on = :today)",
+        # A scalar subquery (at most one carrier: uq_outbox_carrier_day), probed through that index row by row; an
+        # EXISTS would let PostgreSQL turn it into a join, badly planned while the statistics lag behind a burst.
+        f"WHERE {_MARKED} AND (SELECT c.id FROM outbox c WHERE c.digest_id = c.id "
+        "AND c.plan_id = outbox.plan_id AND c.recipient = outbox.recipient AND c.carried_on = :today) IS NOT NULL",
         ts=("reopen",)), {**params, "reopen": reopen}))
     # 3. A group of one carries itself.
     result.alone = _changed(session, session.execute(_bind(

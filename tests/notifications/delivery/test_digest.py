@@ -418,6 +418,38 @@ class TestContexts:
         assert {c.duty_owner for c in inspections} == {"信宜市人民政府"}
 
 
+    def test_what_was_done_before_and_what_comes_next(self, engine: sa.Engine,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+        due = dt.date(2016, 6, 6)
+        urged, noticed, escalated = (CAL.add_working_days(due, n) for n in (1, 3, 7))
+        seed(engine, dt.datetime.combine(urged, dt.time(9, 30), TZ))  # the first sweep: the 催办 day
+        seen = Captured(monkeypatch)
+        day = urged
+        while day <= escalated:
+            if CAL.is_working_day(day):
+                now = dt.datetime.combine(day, dt.time(9, 30), TZ)
+                with session_scope(engine) as s:
+                    sweep(session=s, cal=CAL, escalation=ESC, now=now)
+                run(engine, Recorder(), now)
+            day += dt.timedelta(days=1)
+        zhenlong = [c for c in seen.single + [m for d in seen.digests for m in d.members]
+                    if c.unit_name == "镇隆镇" and c.duty_kind == "progress_report" and c.due_on == due]
+        by_stage = {c.stage: c for c in zhenlong if c.role != "coordinator"}
+        assert set(by_stage) == {"urge", "notice", "escalate"}
+        assert (by_stage["urge"].urged_on, by_stage["notice"].urged_on, by_stage["notice"].noticed_on) == (
+            None, urged, None)
+        leader = by_stage["escalate"]
+        assert (leader.urged_on, leader.noticed_on, leader.escalated_on) == (urged, noticed, None)
+        (number,) = q(engine, "SELECT c.doc_no FROM outbox c JOIN outbox m ON m.digest_id = c.id JOIN obligation o "
+                              "ON o.id = m.obligation_id JOIN unit u ON u.id = o.unit_id WHERE u.name = '镇隆镇' "
+                              "AND m.stage = 'notice' AND m.role = 'head' AND o.due_on = :d", d=due)[0]
+        assert number and leader.doc_no == number == by_stage["notice"].doc_no
+        (meeting,) = q(engine, "SELECT MIN(o.due_on) FROM obligation o JOIN duty d ON d.id = o.duty_id "
+                               "WHERE d.kind = 'joint_meeting' AND o.due_on >= :d", d=escalated)[0]
+        assert leader.next_meeting_on is not None and str(leader.next_meeting_on) == str(meeting)
+        assert {c.unit_kind for c in zhenlong} == {"town"}
+
+
 class TestRetriesAndLoners:
     def test_a_failed_digest_is_retried_only_to_the_target_that_failed(self, monday: sa.Engine) -> None:
         down = {"b"}
