@@ -175,10 +175,13 @@ def joint_meeting_flow(starts_at: dt.datetime | None = None, place: str = "市�
     now = clock_now()
     when = starts_at or to_local(now).replace(hour=9, minute=30, second=0, microsecond=0) + dt.timedelta(days=7)
     result = convene_meeting(engine_context(), now, when, place)
+    local = to_local(when)
     create_markdown_artifact(key="joint-meeting", markdown=(
-        f"# 联席会议 #{result['meeting_id']}\n\n时间:{to_local(when):%Y-%m-%d %H:%M} · 地点:{md(place)}\n\n"
-        f"议题:逾期/红灯事项 {result['agenda_items']} 项 · 已发通知 {result['invitations']} 份\n\n"
-        f"会后请运行 **record-meeting-minutes**,会议编号填 {result['meeting_id']}。"),
+        f"# 联席会议 #{result['meeting_id']}\n\n时间：{local.year}年{local.month}月{local.day}日 {local:%H:%M} · "
+        f"地点：{md(place)}\n\n"
+        f"议题：逾期/红灯事项 {result['agenda_items']} 项 · 会议通知 {result['invitations']} 份已排入发送队列"
+        f"（工作时间内发出）\n\n"
+        f"会后请运行 **record-meeting-minutes**，会议编号填 {result['meeting_id']}。"),
         description="最近一次联席会议")
     return result
 

@@ -47,11 +47,16 @@ def is_expanded(duty: DutySpec) -> bool:
     return duty.kind is DutyKind.TASK_REPORT and duty.responsible is Responsible.ITEM_LEADS
 
 
+def inner_quotes(title: str) -> str:
+    """Quotation marks inside a quoted title become single ones: 实施“机器换人”计划 → 实施‘机器换人’计划."""
+    return title.replace("“", "‘").replace("”", "’")
+
+
 def item_duty(duty: DutySpec, item: ItemSpec) -> DutySpec:
     """The derived duty of ``duty`` for ``item``: owed by its lead, its cooperating units told."""
     return DutySpec(
         code=derived_code(duty.code, item.ref), kind=DutyKind.TASK_REPORT, clause=duty.clause,
-        title=f"报送“{item.title[:TITLE_ROOM]}”落实情况",
+        title=f"报送“{inner_quotes(item.title[:TITLE_ROOM])}”落实情况",
         text=duty.text, owner=duty.owner, responsible=Responsible.MEMBERS, members=[item.lead],
         cooperating=list(item.cooperating), frequency=duty.frequency, schedule=duty.schedule,
         holiday_policy=duty.holiday_policy,

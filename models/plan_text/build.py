@@ -163,7 +163,7 @@ def _coordinator(parse: NoticeParse, issuer: str) -> str:
 def _units(parse: NoticeParse, roster: list[UnitSpec], issuer: str, coordinator: str) -> list[dict[str, Any]]:
     """Every unit the notice names (issuer, leads, cooperating units, duty owners, coordinator), once each.
 
-    A unit of the roster keeps its code and kind; a roster locality is left to the plan's locality list.
+    A unit of the roster keeps its code, kind and contact; a roster locality is left to the plan's locality list.
     """
     known = {u.name: u for u in roster}
     locality_names = {u.name for u in roster if u.kind in LOCALITY_KINDS}
@@ -176,7 +176,10 @@ def _units(parse: NoticeParse, roster: list[UnitSpec], issuer: str, coordinator:
             continue
         if name in known:
             u = known[name]
-            units.append({"name": name, "code": u.code, "kind": u.kind.value})
+            unit: dict[str, Any] = {"name": name, "code": u.code, "kind": u.kind.value}
+            if u.contact is not None:
+                unit["contact"] = u.contact.model_dump()
+            units.append(unit)
         else:
             kind = unit_kind(name, issuer)
             units.append({"name": name, "code": codes(unit_code(name, kind, issuer=issuer)), "kind": kind.value})

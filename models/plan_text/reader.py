@@ -18,6 +18,7 @@ and comes from ``roster``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from typing import Any
 
@@ -42,6 +43,10 @@ __all__ = [
 MAX_NOTICE_BYTES = 5 * 1024 * 1024
 _DATE_KEYS = frozenset({"issued_on", "from", "until"})
 _ITEM_SECTIONS = (V.TASKS, V.MEASURES, V.OTHER, V.GENERAL)
+
+
+_CN_PUNCT = re.compile(r"([\u4e00-\u9fff）])([,;:])(?=[\u4e00-\u9fff（])")
+_FULL = {",": "，", ";": "；", ":": "："}
 
 
 def decode_notice(raw: bytes, *, source: str) -> str:
@@ -101,6 +106,9 @@ def _item_of(sec: Section, blk: Block) -> ParsedItem | str | None:
         cut = body.find("。")
         title = (body[:cut] if cut > 0 else body).strip().rstrip("。.;,: ")
     body = body.strip().rstrip(",;、")  # noqa: B005 - a set of characters
+    # A title goes into messages: ASCII punctuation between Chinese characters becomes Chinese (the text stays
+    # as the notice wrote it).
+    title = _CN_PUNCT.sub(lambda m: m.group(1) + _FULL[m.group(2)], title)
     return ParsedItem(
         ref=blk.ref, kind=ItemKind.MEASURE if sec.kind == V.MEASURES else ItemKind.TASK,
         section=blk.parent_heading or sec.heading, title=(title or blk.ref)[:200], text=body,

@@ -59,7 +59,7 @@ def test_a_red_town_gets_a_rectification_notice_it_can_act_on(
     assert "第五部分第(四)项要求，市政府组织开展了2016年上半年专项督查，督查结果已通报（督查〔2016〕1号）。" in body
     assert "亮红灯。\n存在的主要问题：" in body
     assert ("请你镇认真分析原因，制定整改措施，于2016年7月5日(星期二)下班前将整改情况书面报送市科工商务局。"
-            "请将整改情况经分管领导审核后回复至dbk@kgswj.xinyi.example。逾期未报送的，将于7月6日发出催办通知。") in body
+            "请将整改情况经分管领导审核后发送至dbk@kgswj.xinyi.example。逾期未报送的，将于7月6日发出催办通知。") in body
     assert body.endswith(f"\n{CONTACT_LINE}\n\n市科工商务局\n2016年6月21日")
     assert "或致电0668-8812345联系报送" in red["text"] and "**2016年7月5日(星期二)下班前**" in red["markdown"]
     # the receiver and the time limit are the circular's

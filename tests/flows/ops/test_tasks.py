@@ -96,7 +96,7 @@ def test_the_window_tells_each_lead_once_and_each_cooperating_unit(ctx: EngineCo
     # what follows a missed time limit: the ladder's 催办, one working day after it
     assert "已报送的请忽略。逾期未报送的，将于12月8日发出催办通知。" in fgj["body"]
     # how to submit on each channel: the mailbox by email; the mailbox and the phone on IM; bold time limit
-    assert "请将落实情况经分管领导审核后回复至dbk@kgswj.xinyi.example。" in fgj["body"]
+    assert "请将落实情况经分管领导审核后发送至dbk@kgswj.xinyi.example。" in fgj["body"]
     assert "发送至dbk@kgswj.xinyi.example，或致电0668-8812345联系报送。" in fgj["text"]
     assert "**2015年12月7日(星期一)下班前**" in fgj["markdown"]
     assert fgj["body"].endswith(f"\n{CONTACT_LINE}\n\n市科工商务局\n2015年11月20日")
@@ -192,7 +192,7 @@ def test_the_coordinators_own_task_returned_is_recorded_again_not_sent_to_itself
     told = _messages(ctx, "review@")["unit-kgswj+role-handler"][0]["body"]
     assert "经市政府审核，暂不同意销号，现予退回。" in told
     assert "请按上述意见补充完善后，于2015年12月7日(星期一)下班前重新录入督办系统。" in told
-    assert "重新报送市科工商务局" not in told and "回复至" not in told
+    assert "重新报送市科工商务局" not in told and "发送至" not in told and "回复至" not in told
 
 
 def test_returning_needs_a_reason_reopens_the_node_and_tells_the_lead(ctx: EngineContext) -> None:
