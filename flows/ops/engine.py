@@ -163,6 +163,7 @@ def run_dispatch(ctx: EngineContext, sender: Sender, now: dt.datetime, *, batch:
         total.retrying += res.retrying
         total.failed += res.failed
         total.superseded += res.superseded
+        total.cancelled += res.cancelled
         total.possible_duplicates += res.possible_duplicates
         total.jobs.extend(res.jobs)
         if res.claimed < batch:

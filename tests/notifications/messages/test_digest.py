@@ -67,7 +67,7 @@ def test_notes_alone_are_a_report_with_the_digests_issuer_and_contact() -> None:
     message = leader(notes=(CLOSE_OUT, other), issuer="市科工商务局", contact=CONTACT,
                      leader_title="市政府分管领导")
     assert message.title == "【报告】6月23日待阅事项2项"
-    assert message.body.startswith("市政府分管领导：\n　　现将截至2016年6月23日(星期四)的督办情况报告如下：")
+    assert message.body.startswith("市政府分管领导：\n　　现将截至2016年6月23日(星期四)的工作情况报告如下：")
     assert "提请督办事项" not in message.body and "其他事项" not in message.body  # one part: no headings
     assert "1. 【销号申请】市科工商务局牵头的三(一)1" in message.body and "2. 【销号申请】" in message.body
     assert message.body.endswith("联系人：市科工商务局督查股 李明，电话：0668-8812345，邮箱：dbk@kgswj.xinyi.example"

@@ -95,7 +95,8 @@ def test_render_reminder_one_time_limit_its_reason_and_what_follows() -> None:
     assert "逾期未报送的，将于6月7日发出催办通知。" in message.body
     assert "6月3日" not in message.body
     assert "请填写报送通知所附报表，经分管领导审核后发送至dbk@kgswj.xinyi.example。已报送的请忽略。" in message.body
-    assert "请填写报表（可向联系人索取），经分管领导审核后发送至dbk@kgswj.xinyi.example，或致电0668-8812345联系报送。" in message.form("text")
+    assert ("请填写报表（可向联系人索取），经分管领导审核后发送至dbk@kgswj.xinyi.example，"
+            "或致电0668-8812345联系报送。") in message.form("text")
     assert "**2016年6月6日(星期一)下班前**" in message.form("markdown")
     assert "截止时间" not in message.body and "文件规定时间" not in message.body  # one time limit, said once
 
