@@ -49,6 +49,9 @@ class JsonlSender:
             "members": job.meta.get("members"),  # a digest's obligations, in order; null for a single message
             "stages": job.meta.get("stages"),  # and the stage of each
             "doc_no": job.meta.get("doc_no") or None,  # the 督办单 number it carries
+            # every ladder decision it carries (one for a single ladder message, several for a digest, none for
+            # a notice): obligation, stage, stage_key, level, duty, duty_code, unit, due_on, nominal_due_on…
+            "decisions": job.meta.get("decisions", []),
             "title": job.message.title,
             "body": job.message.body,
         }

@@ -426,8 +426,16 @@ def _message(
     meta = {"obligation": ob.id, "duty": duty.kind.value, "duty_code": duty.code, "unit": ctx.unit_name,
             "due_on": ob.due_on.isoformat(), "nominal_due_on": ob.nominal_due_on.isoformat(),
             "stage_key": row.stage_key, "holiday_rule": ob.holiday_rule, "own": bool(ob.own),
-            "schedule_default": ctx.schedule_default, "doc_no": row.doc_no}
+            "schedule_default": ctx.schedule_default, "doc_no": row.doc_no,
+            "decisions": [_decision(row, ob, duty, ctx.unit_name)]}
     return message, meta
+
+
+def _decision(row: Outbox, ob: Obligation, duty: Duty, unit_name: str) -> dict[str, Any]:
+    """One ladder decision a message carries, as a sink records it (a digest carries several)."""
+    return {"obligation": ob.id, "stage": row.stage, "stage_key": row.stage_key, "level": row.level,
+            "duty": duty.kind.value, "duty_code": duty.code, "unit": unit_name, "due_on": ob.due_on.isoformat(),
+            "nominal_due_on": ob.nominal_due_on.isoformat(), "holiday_rule": ob.holiday_rule, "own": bool(ob.own)}
 
 
 def _digest(
@@ -438,6 +446,7 @@ def _digest(
     contexts: list[MessageContext] = []
     notes: list[RenderedMessage] = []
     kept: list[Outbox] = []
+    decisions: list[dict[str, Any]] = []
     offices: set[str] = set()
     unit_name = ""
     for m in members:
@@ -452,6 +461,7 @@ def _digest(
         ctx, duty = _context(m, row, facts, cal, escalation, today)
         contexts.append(ctx)
         kept.append(m)
+        decisions.append(_decision(m, ob, duty, ctx.unit_name))
         offices.add(ctx.issuer)
         if row.role in UNIT_ROLES:
             unit_name = ctx.unit_name
@@ -468,7 +478,7 @@ def _digest(
         leader_title=wording.leader_title(plan.issuer)))
     meta = {"digest": True, "members": [m.obligation_id for m in kept], "stages": [m.stage for m in kept],
             "unit": unit_name or None, "duty": SystemStage.DIGEST.value, "stage_key": row.stage_key,
-            "doc_no": row.doc_no}
+            "doc_no": row.doc_no, "decisions": decisions}
     return message, meta
 
 

@@ -22,6 +22,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from tests.conftest import ROOT, drop_pg_database, new_pg_database
+from tests.flows.ops import message_rules as rules
 
 START, END = "2015-07-06", "2017-12-31"
 MIX = "on-time=0.6,late=0.2,missing=0.2"
@@ -166,6 +167,17 @@ def test_the_exported_documents_open(seed1: Run) -> None:
             assert path.read_text(encoding="utf-8").startswith("# ")
     boards = [row for row in index if row["kind"] == "督办总览"]
     assert [row["date"] for row in boards][-1] == END  # the board as it stands at the end
+
+
+def test_the_rehearsals_messages_keep_the_rules_of_issue_12(seed1: Run) -> None:
+    """With reports, meetings and inspections going on, still one ladder message a day, in an office's register."""
+    records = seed1.records
+    assert sum(r["stage"] == "info" for r in records) > 300  # notices travel on their own
+    assert rules.too_many_per_day(records, ladder_only=False, roles={"leader"}) == []
+    assert rules.too_many_per_day(records, ladder_only=True) == []
+    assert rules.register_faults(records) == []
+    assert rules.without_contact(records) == []
+    assert rules.notices_without_number_or_limit(records) == []
 
 
 def test_same_seed_same_bytes(seed1: Run, tmp_path: Path) -> None:

@@ -126,26 +126,31 @@ def test_no_message_supervises_its_sender_or_the_issuer_and_leader(run: Rehearsa
     codes = {u.name: u.code for u in plan.all_units}
     top = {plan.issuer, plan.leader} - {None}
     office = plan.coordinator
-    assert not [r for r in run.records if r["unit"] in top], "the issuer or leader was chased"
+    # Every ladder decision sent, with the message (single or digest) that carried it.
+    decided = [{**r, **d} for r in run.records for d in r["decisions"]]
+    assert not [d for d in decided if d["unit"] in top], "the issuer or leader was chased"
     assert not [r for r in run.records if any(t == f"unit-{codes[name]}" for name in top for t in r["tags"])]
-    own = [r for r in run.records if r["unit"] == office]
+    own = [d for d in decided if d["unit"] == office]
     assert own, "the coordinator's own work was never reminded"
-    assert not [r for r in own if r["stage"] in PRESSING_STAGES or r["role"] in ("head", "coordinator")]
+    assert not [d for d in own if d["stage"] in PRESSING_STAGES or d["role"] in ("head", "coordinator")]
     to_office = [r for r in run.records if f"unit-{codes[office]}" in r["tags"]]
     assert not [r for r in to_office if f"报送{office}" in r["body"] or f"抄送：{office}" in r["body"]]
     # The office does press the others: the rule is about itself, not a ladder switched off.
-    assert any(r["stage"] == "notice" and r["role"] == "coordinator" and r["unit"] != office for r in run.records)
+    assert any(d["stage"] == "notice" and d["role"] == "coordinator" and d["unit"] != office for d in decided)
 
 
 def test_a_date_the_notice_does_not_set_is_never_presented_as_the_notices(run: Rehearsal, plan: Any) -> None:
     defaults = {d.code for d in expand_duties(plan) if d.schedule.default}
     defaults |= {d.code for d in plan.duties if d.schedule.default}  # the parent of the per-item duties
     assert {"joint-meeting", "inspection", "task-report"} <= defaults
-    ladder = [r for r in run.records if r["duty_code"] is not None]
-    assert not [r["title"] for r in ladder if r["duty_code"] in defaults and "文件规定" in r["body"]]
-    assert any(r["duty_code"] in defaults and "工作安排时间" in r["body"] for r in ladder)
+    # A message (single or digest) whose every decision is of a default date never says 文件规定.
+    ladder = [r for r in run.records if r["decisions"]]
+    arranged = [r for r in ladder if all(d["duty_code"] in defaults for d in r["decisions"])]
+    assert arranged and not [r["title"] for r in arranged if "文件规定" in r["body"]]
+    assert any("本时间为工作安排，文件未作具体规定" in r["body"] for r in arranged)
     # A date the notice does set still says so (2016-06-05 fell on a Sunday and rolled forward).
-    assert any(r["duty_code"] == "progress-report" and "文件规定时间" in r["body"] for r in ladder)
+    assert any(all(d["duty_code"] == "progress-report" for d in r["decisions"])
+               and "（文件规定6月5日前报送，因6月5日为星期日，顺延至6月6日）" in r["body"] for r in ladder)
 
 
 def _on_pace_and_clear(score: dict[str, Any]) -> bool:

@@ -56,7 +56,7 @@ def test_sweep_then_dispatch_flows_deliver_once(prefect_api: str, db_url: str, t
     assert "recent-messages" in latest
     data = latest["recent-messages"].data
     table = json.loads(data) if isinstance(data, str) else data
-    assert len(table) == min(ENQUEUED, RECENT) and any("温馨提示" in row["标题"] for row in table)
+    assert len(table) == min(ENQUEUED, RECENT) and any(row["标题"].startswith("【提醒】") for row in table)
 
 
 def test_sweep_refuses_a_naive_as_of(prefect_api: str, db_url: str) -> None:
