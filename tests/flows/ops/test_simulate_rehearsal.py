@@ -102,7 +102,8 @@ def test_units_report_on_time_late_or_not_at_all(seed1: Run) -> None:
     assert owed == LOCALITIES * len(PERIODS)
     assert on_time + late + missing == owed
     assert 0.45 * owed < on_time < 0.75 * owed and late > 0.1 * owed and missing > 0.1 * owed
-    escalated = {r["obligation"] for r in seed1.records if r["duty"] == "progress_report" and r["stage"] == "escalate"}
+    escalated = {d["obligation"] for r in seed1.records for d in r["decisions"]
+                 if d["duty"] == "progress_report" and d["stage"] == "escalate"}
     # Every missing report is escalated to the leader; a report submitted on time never is.
     assert missing <= len(escalated) <= missing + late
 
@@ -202,7 +203,8 @@ def test_without_behaviour_nobody_submits(plain: Run, seed1: Run) -> None:
     assert "rehearsal (" not in plain.stdout
     records = plain.records
     assert not any(r["stage"] == "info" for r in records)
-    escalated = {r["obligation"] for r in records if r["duty"] == "progress_report" and r["stage"] == "escalate"}
+    escalated = {d["obligation"] for r in records for d in r["decisions"]
+                 if d["duty"] == "progress_report" and d["stage"] == "escalate"}
     assert len(escalated) == LOCALITIES * len(PERIODS)
     assert {tuple(r) for r in seed1.records} == {tuple(r) for r in records}  # the same fields, in the same order
 
