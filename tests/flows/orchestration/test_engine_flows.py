@@ -46,17 +46,26 @@ def test_sweep_then_dispatch_flows_deliver_once(prefect_api: str, db_url: str, t
         assert swept["swept"]["enqueued"] == ENQUEUED
         assert pending_by_kind(engine_for()) == FIRST_MONDAY
         assert sweep_flow(as_of=MONDAY)["swept"]["enqueued"] == 0
+        with engine_for().connect() as conn:  # one message per recipient today: its decisions travel together
+            recipients = conn.execute(sa.text("SELECT COUNT(DISTINCT recipient) FROM outbox WHERE status = 'pending'")
+                                      ).scalar_one()
+        assert 1 < recipients < ENQUEUED
         with use_clock(FixedClock(MONDAY)):
             first = dispatch_flow()
             second = dispatch_flow()
-        assert (first["sent"], first["failed"], second["claimed"]) == (ENQUEUED, 0, 0)
-        assert len(catcher.messages()) == ENQUEUED
+        assert (first["sent"], first["failed"], second["claimed"]) == (recipients, 0, 0)
+        assert len(catcher.messages()) == recipients
+        with engine_for().connect() as conn:  # every decision went out, carried by itself or by a digest
+            carried = conn.execute(sa.text(
+                "SELECT COUNT(*) FROM outbox m JOIN outbox c ON c.id = m.digest_id "
+                "WHERE m.stage <> 'digest' AND c.status = 'sent'")).scalar_one()
+        assert carried == ENQUEUED
     with get_client(sync_client=True) as client:
         latest = {a.key: a for a in client.read_latest_artifacts()}
     assert "recent-messages" in latest
     data = latest["recent-messages"].data
     table = json.loads(data) if isinstance(data, str) else data
-    assert len(table) == min(ENQUEUED, RECENT) and any(row["标题"].startswith("【提醒】") for row in table)
+    assert len(table) == min(recipients, RECENT) and any(row["标题"].startswith("【提醒】") for row in table)
 
 
 def test_sweep_refuses_a_naive_as_of(prefect_api: str, db_url: str) -> None:
