@@ -25,7 +25,7 @@ from models.engine.sweep import sweep
 from models.plan.file import load_plan_file
 from models.plan.store import load_plan
 from models.tables.engine import Outbox
-from notifications.delivery import dispatch as dispatch_module
+from notifications.delivery import compose as compose_module
 from notifications.delivery.digest import bundle, take_digest_turn
 from notifications.delivery.dispatch import DispatchResult, Job, Outcome, dispatch_once
 from notifications.delivery.outbox import insert_ignore, queue_info, supersede_stale
@@ -116,8 +116,13 @@ class TestOneMessagePerRecipientAndDay:
         assert q(monday, "SELECT digest_id FROM outbox WHERE id = :i", i=digest_id) == [(digest_id,)]
         (job,) = [j for r, _t, j in sender.sent if r == KGSWJ]
         assert job.outbox_id == digest_id and job.stage == "digest"
+        decisions = job.meta.pop("decisions")
         assert job.meta == {"digest": True, "members": [o for o, *_rest in members], "stages": ["reminder"] * 19,
                             "unit": "市科工商务局", "duty": "digest", "stage_key": key, "doc_no": None}
+        # each decision it carries, as the simulate sink records it
+        assert [d["obligation"] for d in decisions] == job.meta["members"]
+        assert {(d["stage"], d["duty"], d["unit"], d["own"]) for d in decisions} == {
+            ("reminder", "task_report", "市科工商务局", True)}
         # The digest's recorded title and body are its email form; one delivery, one target state.
         assert q(monday, "SELECT title, body FROM outbox WHERE id = :i", i=digest_id) == [
             (job.message.title, job.message.body)]
@@ -354,7 +359,7 @@ class Captured:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.single: list[MessageContext] = []
         self.digests: list[DigestContext] = []
-        real_render, real_digest = dispatch_module.render, dispatch_module.render_digest
+        real_render, real_digest = compose_module.render, compose_module.render_digest
 
         def render(ctx: MessageContext, *, template: str | None = None) -> RenderedMessage:
             self.single.append(ctx)
@@ -364,8 +369,8 @@ class Captured:
             self.digests.append(digest)
             return real_digest(digest)
 
-        monkeypatch.setattr(dispatch_module, "render", render)
-        monkeypatch.setattr(dispatch_module, "render_digest", render_digest)
+        monkeypatch.setattr(compose_module, "render", render)
+        monkeypatch.setattr(compose_module, "render_digest", render_digest)
 
 
 class TestContexts:
