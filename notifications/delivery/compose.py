@@ -32,6 +32,7 @@ from models.enums import (
     SystemStage,
 )
 from models.errors import DubanError
+from models.rules.authority import owing_unit, preparing_office
 from models.rules.calendar import Due, WorkingCalendar
 from models.rules.ladder import EscalationSpec, step_at
 from models.tables.engine import Obligation, Outbox
@@ -263,9 +264,8 @@ def chasing_office(duty: Duty, plan: Plan, units: dict[Any, Unit]) -> tuple[str,
     """The office that chases a duty and signs its messages: the duty's owner, unless that is the plan's issuer
     or leader (never chasing anyone themselves) — then the plan's secretariat, else its coordinator. Returns its
     name and its unit row (None when the office is not one of the plan's units)."""
-    name = owner_name(duty, units)
-    if not name or name in (plan.issuer, plan.leader):
-        name = plan.secretariat or plan.coordinator
+    owner = owner_name(duty, units)
+    name = owing_unit(plan, owner) if owner else preparing_office(plan)  # the rule: models.rules.authority
     found = next((u for u in units.values() if u.plan_id == plan.id and u.name == name), None)
     return name, found
 
