@@ -22,7 +22,7 @@ What the circular contains:
   notice does not (no "纳入年度考核").
 
 The template is a library of macros rendered through :func:`notifications.messages.render`'s Jinja environment
-(same loader, ``StrictUndefined`` and ``_macros.j2``); a ``.md.j2`` name keeps it out of the ladder's stage
+(same loader, ``StrictUndefined`` and ``_common.j2``); a ``.md.j2`` name keeps it out of the ladder's stage
 templates (``render_values`` rejects dotted names).
 """
 
