@@ -21,12 +21,13 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sweep import drop_db, new_db  # noqa: E402  (benchmarks/sweep.py: a throwaway database per run)
 
 from models.db import make_engine, migrate, session_scope  # noqa: E402
 from models.plan.file import load_plan_file  # noqa: E402
@@ -38,7 +39,6 @@ ROOT = Path(__file__).resolve().parents[1]
 TZ = dt.timezone(dt.timedelta(hours=8))
 CAL = WorkingCalendar(data_dir=ROOT / "config" / "calendar")
 HOURS = WorkingHours()
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 NOW = dt.datetime(2016, 3, 15, 9, 30, tzinfo=TZ)  # a Tuesday, inside working hours
 
 
@@ -94,25 +94,6 @@ def timed_bundle(engine: sa.Engine, now: dt.datetime) -> tuple[float, BundleResu
     with session_scope(engine) as s:
         res = bundle(session=s, now=now, cal=CAL, hours=HOURS)
     return time.perf_counter() - t, res
-
-
-def new_db(backend: str, tmp: Path) -> tuple[str, object]:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp / f'bench-{uuid.uuid4().hex[:6]}.db'}", None
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"duban_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    return admin.url.set(database=name).render_as_string(hide_password=False), (admin, name)
-
-
-def drop_db(handle: object) -> None:
-    if handle is None:
-        return
-    admin, name = handle  # type: ignore[misc]
-    with admin.connect() as c:
-        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def run_one(backend: str, rows: int, recipients: int, tmp: Path) -> list[tuple[str, float, BundleResult]]:
